@@ -132,3 +132,10 @@ type Update struct {
 	Snapshot Snapshot
 	Events   []Event
 }
+
+// Importer is implemented by providers whose tokens may also be written by
+// another program (the AWS CLI's SSO cache). The manager calls Import at
+// start and before a refresh, and adopts the result when it is newer.
+type Importer interface {
+	Import() (*Tokens, error)
+}
