@@ -52,6 +52,9 @@ type LoginRequest struct {
 	ShowDeviceCode func(DeviceCode)
 	// Timeout bounds the whole sign-in; zero means 5 minutes.
 	Timeout time.Duration
+	// Joined, when set, is called if this request joined a sign-in that
+	// was already pending (and so opens no browser of its own).
+	Joined func()
 }
 
 // DeviceCode is what the person needs for the device flow.

@@ -1,0 +1,166 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/store"
+)
+
+// Login signs the named session in interactively. At most one sign-in is
+// pending per session: a second request joins the first and opens no
+// browser. Sign-ins of different sessions run one after another, so a click
+// that repairs three sessions opens one tab at a time.
+//
+// Only call Login because a person asked for it: it opens a browser.
+func (m *Manager) Login(ctx context.Context, name string, req LoginRequest) error {
+	s, err := m.get(name)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	c := s.login
+	if c == nil {
+		c = newCall()
+		s.login = c
+		m.mu.Unlock()
+		m.publish(nil)
+		go func() {
+			c.err = m.doLogin(s, req)
+			m.mu.Lock()
+			s.login = nil
+			m.mu.Unlock()
+			close(c.done)
+			m.publish(nil)
+			m.replan()
+		}()
+	} else {
+		m.mu.Unlock()
+		if req.Joined != nil {
+			req.Joined()
+		}
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *Manager) doLogin(s *sess, req LoginRequest) error {
+	if s.provErr != nil {
+		return fmt.Errorf("%s: cannot sign in: %w", s.name, s.provErr)
+	}
+	if req.Timeout <= 0 {
+		req.Timeout = loginTimeout
+	}
+	if s.cfg.Flow == "device" {
+		req.Device = true
+	}
+	m.loginQueue.Lock()
+	defer m.loginQueue.Unlock()
+	ctx, cancel := context.WithTimeout(m.runCtx, req.Timeout+30e9)
+	defer cancel()
+	// The session lock spans the whole sign-in: a CLI elsewhere that wants
+	// to sign in too waits here instead of opening a second tab.
+	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
+	if err != nil {
+		return fmt.Errorf("%s: another sign-in is still pending: %w", s.name, err)
+	}
+	defer unlock()
+
+	show := req.ShowDeviceCode
+	req.ShowDeviceCode = func(dc DeviceCode) {
+		m.publish([]Event{{Kind: DeviceCodeShown, Session: s.name, DeviceCode: &dc}})
+		if show != nil {
+			show(dc)
+		}
+	}
+	m.log.Info("sign-in started", "session", s.name, "device", req.Device)
+	tok, err := s.prov.Login(ctx, req)
+	if err != nil {
+		m.log.Warn("sign-in failed", "session", s.name, "err", err)
+		return fmt.Errorf("%s: sign-in failed: %w", s.name, err)
+	}
+	var keyringErr error
+	if tok.RefreshToken != "" {
+		keyringErr = m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken)
+	}
+	now := m.clk.Now()
+	m.mu.Lock()
+	s.st = store.SessionState{SessionStartedAt: now, LastRefresh: now}
+	if s.cfg.MaxSession > 0 {
+		s.st.SessionExpiresAt = now.Add(s.cfg.MaxSession)
+	}
+	s.rt, s.rtLoaded = tok.RefreshToken, tok.RefreshToken != ""
+	s.st.HasRefreshToken = tok.RefreshToken != ""
+	m.takeAccess(s, tok, now)
+	s.lastReason, s.detail = health.None, ""
+	switch {
+	case tok.RefreshToken == "":
+		s.lastReason = health.RefreshTokenMissing
+		s.detail = "the identity provider issued no refresh token at sign-in"
+		s.st.NextRefresh = s.access.Expiry
+	case keyringErr != nil:
+		s.lastReason, s.detail = health.KeyringUnavailable, keyringErr.Error()
+	}
+	m.mu.Unlock()
+	m.persist(s)
+	m.log.Info("signed in", "session", s.name, "refresh_token", tok.RefreshToken != "")
+	m.publish([]Event{{Kind: LoginSucceeded, Session: s.name}})
+	return nil
+}
+
+// Logout revokes the refresh token at the IdP when it can, deletes the
+// session's secrets and marks it logged out.
+func (m *Manager) Logout(ctx context.Context, name string) error {
+	s, err := m.get(name)
+	if err != nil {
+		return err
+	}
+	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
+	if err != nil {
+		return fmt.Errorf("%s: could not lock the session: %w", name, err)
+	}
+	defer unlock()
+	var revokeErr error
+	rt, getErr := m.opts.Secrets.Get(s.name, keyRefreshToken)
+	m.mu.Lock()
+	if rt == "" {
+		rt = s.rt
+	}
+	m.mu.Unlock()
+	if rt != "" && s.prov != nil {
+		if err := s.prov.Revoke(ctx, rt); err != nil && !errors.Is(err, ErrNotSupported) {
+			revokeErr = err
+			m.log.Warn("revocation failed", "session", name, "err", err)
+		}
+	}
+	if err := m.opts.Secrets.Delete(s.name, keyRefreshToken); err != nil {
+		return fmt.Errorf("%s: could not delete the refresh token from the keyring: %w", name, err)
+	}
+	if rc, ok := s.prov.(interface{ RemoveCache() error }); ok {
+		if err := rc.RemoveCache(); err != nil {
+			m.log.Warn("could not remove the provider's token cache", "session", name, "err", err)
+		}
+	}
+	m.mu.Lock()
+	s.rt, s.rtLoaded = "", false
+	s.access = Tokens{}
+	s.st = store.SessionState{LoggedOut: true}
+	s.lastReason, s.detail = health.None, ""
+	m.mu.Unlock()
+	m.persist(s)
+	m.publish(nil)
+	m.log.Info("signed out", "session", name)
+	if getErr != nil && !errors.Is(getErr, store.ErrNotFound) {
+		return fmt.Errorf("%s: signed out, but the keyring could not be read to revoke the token: %w", name, getErr)
+	}
+	if revokeErr != nil {
+		return fmt.Errorf("%s: signed out locally, but the identity provider did not confirm revocation: %w", name, revokeErr)
+	}
+	return nil
+}

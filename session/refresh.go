@@ -1,0 +1,294 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/store"
+)
+
+const keyRefreshToken = "refresh_token"
+
+// Refresh refreshes the named session now, or joins the refresh already
+// under way. It returns the diagnosis of a failure as an error.
+func (m *Manager) Refresh(ctx context.Context, name string) error {
+	s, err := m.get(name)
+	if err != nil {
+		return err
+	}
+	return m.refresh(ctx, s, true)
+}
+
+// refresh runs one refresh of s, joining one in flight. With force false
+// (the scheduler) a token that another process already refreshed is kept.
+func (m *Manager) refresh(ctx context.Context, s *sess, force bool) error {
+	m.mu.Lock()
+	c := s.refreshing
+	if c == nil {
+		c = newCall()
+		s.refreshing = c
+		m.mu.Unlock()
+		m.publish(nil)
+		go func() {
+			c.err = m.doRefresh(s, force)
+			m.mu.Lock()
+			s.refreshing = nil
+			m.mu.Unlock()
+			close(c.done)
+			m.publish(nil)
+			m.replan()
+		}()
+	} else {
+		m.mu.Unlock()
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// doRefresh is the refresh itself. Only one runs per session in this
+// process, and the session's lock file keeps other processes out.
+func (m *Manager) doRefresh(s *sess, force bool) error {
+	if s.provErr != nil {
+		return fmt.Errorf("%s: %w", s.name, s.provErr)
+	}
+	ctx, cancel := context.WithTimeout(m.runCtx, 2*m.opts.HTTPTimeout)
+	defer cancel()
+	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
+	if err != nil {
+		return fmt.Errorf("%s: could not lock the session for refresh: %w", s.name, err)
+	}
+	defer unlock()
+
+	if m.adoptImported(s) && !force {
+		return nil
+	}
+	rt, err := m.refreshToken(ctx, s)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	s.st.LastAttempt = m.clk.Now()
+	m.mu.Unlock()
+	m.log.Debug("refreshing", "session", s.name)
+	tok, err := s.prov.Refresh(ctx, rt)
+	if err != nil {
+		return m.failed(s, health.Classify(err), err)
+	}
+	return m.succeeded(s, tok, rt)
+}
+
+// refreshToken returns the session's refresh token from memory or the
+// keyring. A missing token and a keyring failure are recorded.
+func (m *Manager) refreshToken(ctx context.Context, s *sess) (string, error) {
+	m.mu.Lock()
+	rt, loaded := s.rt, s.rtLoaded
+	m.mu.Unlock()
+	if loaded && rt != "" {
+		return rt, nil
+	}
+	rt, err := m.opts.Secrets.Get(s.name, keyRefreshToken)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && rt == ""):
+		return "", m.failed(s, health.Diagnosis{Reason: health.RefreshTokenMissing}, err)
+	case err != nil:
+		return "", m.failed(s, health.Diagnosis{Reason: health.KeyringUnavailable, Transient: true, Detail: err.Error()}, err)
+	}
+	m.mu.Lock()
+	s.rt, s.rtLoaded = rt, true
+	m.mu.Unlock()
+	return rt, nil
+}
+
+// succeeded records a refresh. A rotated refresh token is stored before the
+// new access token is handed out: if the keyring fails, the new token is
+// kept in memory and the session is degraded, never lost.
+func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
+	var keyringErr error
+	if tok.RefreshToken != "" && tok.RefreshToken != oldRT {
+		keyringErr = m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken)
+	}
+	now := m.clk.Now()
+	m.mu.Lock()
+	if tok.RefreshToken != "" {
+		s.rt, s.rtLoaded = tok.RefreshToken, true
+	}
+	m.takeAccess(s, tok, now)
+	s.st.LastRefresh = now
+	s.st.ConsecutiveFailures = 0
+	s.st.HasRefreshToken = true
+	s.st.LoggedOut = false
+	s.lastReason, s.detail = health.None, ""
+	if keyringErr != nil {
+		s.lastReason, s.detail = health.KeyringUnavailable, keyringErr.Error()
+		s.st.NextRefresh = now.Add(backoff(1, 0, m.rnd)) // retry storing soon
+	}
+	m.mu.Unlock()
+	m.persist(s)
+	m.log.Info("refreshed", "session", s.name, "expires_in", time.Until(tok.Expiry).Round(time.Second))
+	return nil
+}
+
+// takeAccess keeps a new access token and plans its refresh. Caller holds
+// m.mu. The lifetime is read against the real clock (x/oauth2 computes
+// Expiry from it) and re-based on the manager's clock.
+func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
+	lifetime := time.Hour // an IdP that omits expires_in: assume an hour
+	if !tok.Expiry.IsZero() {
+		lifetime = time.Until(tok.Expiry)
+	}
+	s.access = Tokens{AccessToken: tok.AccessToken, TokenType: tok.TokenType, IDToken: tok.IDToken,
+		Expiry: now.Add(lifetime)}
+	if !tok.RefreshExpiry.IsZero() {
+		end := now.Add(time.Until(tok.RefreshExpiry))
+		if s.st.SessionExpiresAt.IsZero() || end.Before(s.st.SessionExpiresAt) || s.cfg.MaxSession == 0 {
+			s.st.SessionExpiresAt = end
+		}
+	}
+	s.st.NextRefresh = nextRefresh(now, s.access.Expiry, s.cfg.RefreshMargin, m.rnd)
+}
+
+// failed records a failed refresh. Only a definite rejection discards the
+// refresh token; anything transient keeps it and retries with backoff.
+func (m *Manager) failed(s *sess, d health.Diagnosis, cause error) error {
+	now := m.clk.Now()
+	info := health.Describe(d.Reason)
+	discard := info.State == health.NeedsLogin && d.Reason != health.RefreshTokenMissing
+	if discard {
+		if err := m.opts.Secrets.Delete(s.name, keyRefreshToken); err != nil {
+			m.log.Warn("could not delete the rejected refresh token", "session", s.name, "err", err)
+		}
+	}
+	m.mu.Lock()
+	s.st.ConsecutiveFailures++
+	s.lastReason, s.detail = d.Reason, d.Detail
+	if discard || d.Reason == health.RefreshTokenMissing {
+		s.rt, s.rtLoaded = "", false
+		s.st.HasRefreshToken = false
+	}
+	if d.Transient {
+		s.st.NextRefresh = now.Add(backoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
+	} else {
+		s.st.NextRefresh = time.Time{}
+	}
+	failures := s.st.ConsecutiveFailures
+	m.mu.Unlock()
+	m.persist(s)
+	m.log.Warn("refresh failed", "session", s.name, "reason", d.Reason, "detail", d.Detail,
+		"transient", d.Transient, "failures", failures)
+	return &RefreshError{Session: s.name, Diagnosis: d, cause: cause}
+}
+
+// RefreshError is a failed refresh with its diagnosis.
+type RefreshError struct {
+	Session   string
+	Diagnosis health.Diagnosis
+	cause     error
+}
+
+func (e *RefreshError) Error() string {
+	info := health.Describe(e.Diagnosis.Reason)
+	msg := fmt.Sprintf("%s: %s: %s", e.Session, info.Title, info.Message)
+	if e.Diagnosis.Detail != "" {
+		msg += " (" + e.Diagnosis.Detail + ")"
+	}
+	return msg + " " + info.Fix
+}
+
+func (e *RefreshError) Unwrap() error { return e.cause }
+
+// adoptImported takes tokens another program wrote (the AWS CLI's cache)
+// when they are newer than ours. It reports whether the adopted access
+// token is fresh enough to skip a refresh.
+func (m *Manager) adoptImported(s *sess) bool {
+	imp, ok := s.prov.(Importer)
+	if !ok {
+		return false
+	}
+	tok, err := imp.Import()
+	if err != nil || tok == nil || tok.AccessToken == "" {
+		return false
+	}
+	now := m.clk.Now()
+	m.mu.Lock()
+	newer := s.access.AccessToken == "" || tok.Expiry.After(s.access.Expiry)
+	m.mu.Unlock()
+	if !newer {
+		return false
+	}
+	if tok.RefreshToken != "" {
+		if err := m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken); err != nil {
+			m.log.Warn("could not store the imported refresh token", "session", s.name, "err", err)
+		}
+	}
+	m.mu.Lock()
+	if tok.RefreshToken != "" {
+		s.rt, s.rtLoaded = tok.RefreshToken, true
+		s.st.HasRefreshToken = true
+	}
+	m.takeAccess(s, tok, now)
+	fresh := s.access.Expiry.After(now) && s.st.NextRefresh.After(now)
+	if fresh {
+		s.lastReason, s.detail = health.None, ""
+		s.st.LoggedOut = false
+	}
+	m.mu.Unlock()
+	m.persist(s)
+	return fresh
+}
+
+// Token returns an access token valid for at least minValid, refreshing
+// first when needed (joining a refresh under way). When the session needs
+// the person, it returns an *ActionError.
+func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration) (Tokens, error) {
+	s, err := m.get(name)
+	if err != nil {
+		return Tokens{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		m.mu.Lock()
+		now := m.clk.Now()
+		tok := s.access
+		st := s.status(now, m.skewOK)
+		m.mu.Unlock()
+		// min-valid is what we aim for; after a refresh, a token that is
+		// still valid is what the IdP gives (its lifetime may be shorter).
+		need := minValid
+		if attempt > 0 {
+			need = time.Second
+		}
+		if tok.AccessToken != "" && tok.Expiry.Sub(now) >= need {
+			return tok, nil
+		}
+		if st.State.NeedsAction() || st.State == health.LoggedOut {
+			return Tokens{}, &ActionError{Status: st}
+		}
+		if attempt > 0 {
+			return Tokens{}, m.lastError(s)
+		}
+		if err := m.refresh(ctx, s, false); err != nil {
+			var re *RefreshError
+			if errors.As(err, &re) && health.Describe(re.Diagnosis.Reason).State.NeedsAction() {
+				return Tokens{}, &ActionError{Status: m.statusOf(s)}
+			}
+			return Tokens{}, err
+		}
+	}
+}
+
+func (m *Manager) statusOf(s *sess) Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return s.status(m.clk.Now(), m.skewOK)
+}
+
+func (m *Manager) lastError(s *sess) error {
+	st := m.statusOf(s)
+	return &RefreshError{Session: s.name, Diagnosis: health.Diagnosis{Reason: st.Reason, Detail: st.Detail}}
+}

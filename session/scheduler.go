@@ -1,0 +1,112 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/session/clock"
+	"github.com/ssokeeper/ssokeeper/session/health"
+)
+
+// Run plans and runs refreshes until ctx ends, then saves the state. Only
+// the agent calls Run; a CLI uses the manager's methods directly.
+func (m *Manager) Run(ctx context.Context) error {
+	m.mu.Lock()
+	m.runCtx = ctx
+	m.mu.Unlock()
+	defer m.persistAll()
+
+	due := m.clk.NewTimer(time.Hour)
+	defer due.Stop()
+	// The watchdog notices sleep: Go timers stop while the machine is
+	// suspended, the wall clock does not. Every period it compares the
+	// two and re-plans every session after a jump.
+	watch := m.clk.NewTimer(jumpCheckPeriod)
+	defer watch.Stop()
+	lastWall := m.clk.Now().Round(0)
+
+	m.tick(ctx, due)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-m.wake:
+		case <-due.C():
+		case <-watch.C():
+			now := m.clk.Now().Round(0)
+			if gap := now.Sub(lastWall) - jumpCheckPeriod; gap > jumpThreshold || gap < -jumpThreshold {
+				m.log.Info("wall clock jumped (sleep or clock change); re-planning every session", "by", gap.Round(time.Second))
+				m.publish(nil) // expiry-based states may have changed
+			}
+			lastWall = now
+			watch.Reset(jumpCheckPeriod)
+		}
+		m.tick(ctx, due)
+	}
+}
+
+// Wake makes the scheduler re-plan at once (resume from sleep, network up).
+func (m *Manager) Wake() { m.replan() }
+
+func (m *Manager) replan() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// tick starts every refresh that is due, sends ending-soon warnings and
+// session-end transitions, and sets the timer for the next deadline.
+func (m *Manager) tick(ctx context.Context, due clock.Timer) {
+	now := m.clk.Now()
+	var start []*sess
+	var events []Event
+	next := now.Add(time.Hour)
+	m.mu.Lock()
+	for _, name := range m.order {
+		s := m.sessions[name]
+		st := s.status(now, m.skewOK)
+		if st.State.NeedsAction() || st.State == health.LoggedOut || s.prov == nil {
+			continue
+		}
+		if r := s.st.NextRefresh; !r.IsZero() && s.refreshing == nil && s.login == nil {
+			if !r.After(now) {
+				start = append(start, s)
+			} else if r.Before(next) {
+				next = r
+			}
+		}
+		if end := s.st.SessionExpiresAt; !end.IsZero() {
+			warn := s.cfg.WarnBefore
+			if warn <= 0 {
+				warn = defaultWarn
+			}
+			switch {
+			case !now.Before(end): // expired: nothing more to plan
+			case !now.Before(end.Add(-warn)):
+				if !s.warnedEnd.Equal(end) {
+					s.warnedEnd = end
+					events = append(events, Event{Kind: EndingSoon, Session: s.name})
+				}
+				next = earliest(next, end)
+			default:
+				next = earliest(next, end.Add(-warn))
+			}
+		}
+	}
+	m.mu.Unlock()
+	// Publishing on every wake-up keeps times and expiry-based states
+	// (a session that just ended) current; wake-ups are rare.
+	m.publish(events)
+	for _, s := range start {
+		go m.refresh(ctx, s, false) //nolint:errcheck // recorded in the session's state
+	}
+	due.Reset(max(next.Sub(now), 0))
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,126 @@
+package session
+
+import (
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/store"
+)
+
+// sess is one session. Fields below mu are guarded by Manager.mu; the
+// refresh token itself is only touched by the goroutine doing the session's
+// one in-flight operation.
+type sess struct {
+	name    string
+	cfg     config.Session
+	prov    Provider
+	provErr error
+	meter   *skewMeter
+
+	st         store.SessionState // persisted part
+	access     Tokens             // in memory only; RefreshToken unused here
+	lastReason health.Reason
+	detail     string
+	refreshing *call     // the refresh in flight, joined by later callers
+	login      *call     // the sign-in pending, joined by later callers
+	warnedEnd  time.Time // the session end an ending-soon warning was sent for
+
+	rt       string // cached refresh token
+	rtLoaded bool
+}
+
+// call is one in-flight operation that later callers wait on.
+type call struct {
+	done chan struct{}
+	err  error
+}
+
+func newCall() *call { return &call{done: make(chan struct{})} }
+
+// restore takes the persisted state of an agent that ran before.
+func (s *sess) restore(st store.SessionState, now time.Time) {
+	s.st = st
+	s.lastReason = health.Reason(st.Reason)
+	s.detail = st.Detail
+	s.access.Expiry = st.AccessExpiresAt // the time only: the token is gone
+	// Access tokens are not persisted: a session with a refresh token is
+	// refreshed at once, so a restart needs no sign-in.
+	if st.HasRefreshToken && !st.LoggedOut {
+		if info := health.Describe(s.lastReason); !info.State.NeedsAction() {
+			s.st.NextRefresh = now
+		}
+	}
+}
+
+// status computes the session's Status. Caller holds Manager.mu.
+func (s *sess) status(now time.Time, skewTol time.Duration) Status {
+	skew, _ := s.meter.get()
+	cfgReason := health.None
+	if s.provErr != nil {
+		cfgReason = health.ConfigInvalid
+	}
+	state, reason := evaluate(evalInput{
+		now:             now,
+		loggedOut:       s.st.LoggedOut,
+		configReason:    cfgReason,
+		lastReason:      s.lastReason,
+		hasRefreshToken: s.st.HasRefreshToken,
+		accessExpiry:    s.access.Expiry,
+		sessionEnd:      s.st.SessionExpiresAt,
+		refreshing:      s.refreshing != nil,
+		skew:            skew,
+		skewTolerance:   skewTol,
+	})
+	info := health.Describe(reason)
+	st := Status{
+		Name:                s.name,
+		Provider:            s.cfg.Provider,
+		State:               state,
+		Reason:              reason,
+		Message:             info.Message,
+		Fix:                 info.Fix,
+		AccessExpiresAt:     timePtr(s.access.Expiry),
+		SessionExpiresAt:    timePtr(s.st.SessionExpiresAt),
+		LastRefresh:         timePtr(s.st.LastRefresh),
+		ConsecutiveFailures: s.st.ConsecutiveFailures,
+		LoginPending:        s.login != nil,
+	}
+	if s.provErr != nil {
+		st.Detail = s.provErr.Error()
+	} else if reason == s.lastReason {
+		st.Detail = s.detail
+	}
+	if reason == health.ClockSkew {
+		st.Detail = "local clock is " + skewWords(skew) + " than the identity provider's"
+	}
+	if !state.NeedsAction() && state != health.LoggedOut {
+		st.NextRefresh = timePtr(s.st.NextRefresh)
+	}
+	return st
+}
+
+func skewWords(d time.Duration) string {
+	if d < 0 {
+		return (-d).String() + " slower"
+	}
+	return d.String() + " faster"
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC().Round(time.Second)
+	return &t
+}
+
+// persisted returns the state to save. Caller holds Manager.mu.
+func (s *sess) persisted() store.SessionState {
+	st := s.st
+	st.Provider = s.cfg.Provider
+	st.Reason = string(s.lastReason)
+	st.Detail = s.detail
+	st.AccessExpiresAt = s.access.Expiry
+	return st
+}
