@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// lockPoll is how often Lock retries a lock another process holds.
+const lockPoll = 50 * time.Millisecond
+
+// Lock takes the lock of session name, shared by every process of this
+// user, waiting until it is free or ctx ends. Only the holder may spend the
+// session's refresh token. The lock is a separate file dir/locks/<name>.lock,
+// never the data file (locking the data file breaks Windows).
+func Lock(ctx context.Context, dir, name string) (unlock func(), err error) {
+	fl, err := newLock(filepath.Join(dir, "locks"), escapeName(name)+".lock")
+	if err != nil {
+		return nil, err
+	}
+	ok, err := fl.TryLockContext(ctx, lockPoll)
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("gave up waiting for the lock of session %q (%s): another ssokeeper process is using the session: %w",
+			name, fl.Path(), err)
+	}
+	if err != nil || !ok {
+		return nil, fmt.Errorf("could not lock session %q (%s): %w", name, fl.Path(), err)
+	}
+	return release(fl), nil
+}
+
+// TryLock takes the lock of session name if it is free; ok is false when
+// another holder has it.
+func TryLock(dir, name string) (unlock func(), ok bool, err error) {
+	return tryLock(filepath.Join(dir, "locks"), escapeName(name)+".lock")
+}
+
+// LockAgent takes the agent-wide lock dir/agent.lock; ok is false when an
+// agent of this user already runs. It sits beside locks/ so that no session
+// name can collide with it.
+func LockAgent(dir string) (unlock func(), ok bool, err error) {
+	return tryLock(dir, "agent.lock")
+}
+
+func tryLock(dir, file string) (func(), bool, error) {
+	fl, err := newLock(dir, file)
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, false, fmt.Errorf("could not lock %s: %w", fl.Path(), err)
+	}
+	if !ok {
+		return nil, false, nil
+	}
+	return release(fl), true, nil
+}
+
+func newLock(dir, file string) (*flock.Flock, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("could not create the lock directory %s: %w", dir, err)
+	}
+	return flock.New(filepath.Join(dir, file), flock.SetPermissions(0o600)), nil
+}
+
+// release returns an unlock func that is safe to call more than once. The
+// lock file stays: removing it would race with a process about to lock it.
+func release(fl *flock.Flock) func() {
+	var once sync.Once
+	return func() { once.Do(func() { fl.Unlock() }) }
+}
+
+// escapeName makes a session name a safe file name: letters, digits, '-'
+// and '_' stay, every other byte becomes %XX, so distinct names never share
+// a lock and no name can climb out of the directory.
+func escapeName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/session/paths"
+)
+
+// StateVersion is the format of state.json that this build writes.
+const StateVersion = 1
+
+// SessionState is what ssokeeper remembers about a session between runs.
+// It holds no secret.
+type SessionState struct {
+	Provider            string    `json:"provider"`
+	State               string    `json:"state"`
+	Reason              string    `json:"reason,omitempty"`
+	Detail              string    `json:"detail,omitempty"`
+	AccessExpiresAt     time.Time `json:"access_expires_at,omitzero"`
+	SessionStartedAt    time.Time `json:"session_started_at,omitzero"`
+	SessionExpiresAt    time.Time `json:"session_expires_at,omitzero"`
+	LastRefresh         time.Time `json:"last_refresh,omitzero"`
+	LastAttempt         time.Time `json:"last_attempt,omitzero"`
+	NextRefresh         time.Time `json:"next_refresh,omitzero"`
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	HasRefreshToken     bool      `json:"has_refresh_token"`
+	LoggedOut           bool      `json:"logged_out,omitempty"`
+}
+
+// State is the content of state.json.
+type State struct {
+	Version          int                     `json:"version"`
+	ClockSkewSeconds float64                 `json:"clock_skew_seconds"`
+	UpdatedAt        time.Time               `json:"updated_at"`
+	Sessions         map[string]SessionState `json:"sessions"`
+}
+
+// NewState returns an empty State.
+func NewState() *State {
+	return &State{Version: StateVersion, Sessions: map[string]SessionState{}}
+}
+
+// StatePath is state.json in paths.StateDir().
+func StatePath() (string, error) {
+	dir, err := paths.StateDir()
+	if err != nil {
+		return "", fmt.Errorf("could not find the state directory: %w", err)
+	}
+	return filepath.Join(dir, "state.json"), nil
+}
+
+// LoadState reads the state file. A missing file gives an empty State. On
+// any error it still returns an empty State, so the caller may log the
+// error and carry on: the file is rebuilt by the next SaveState.
+func LoadState(path string) (*State, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return NewState(), nil
+	}
+	if err != nil {
+		return NewState(), fmt.Errorf("could not read the state file %s: %w; check its permissions", path, err)
+	}
+	s := NewState()
+	if err := json.Unmarshal(data, s); err != nil {
+		return NewState(), fmt.Errorf("the state file %s is corrupt (%v); ssokeeper ignores it and will rebuild it", path, err)
+	}
+	if s.Sessions == nil {
+		s.Sessions = map[string]SessionState{}
+	}
+	return s, nil
+}
+
+// SaveState writes s to path atomically: a reader sees the old file or the
+// new one, never a part. The file is 0600, a new directory 0700.
+func SaveState(path string, s *State) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("could not encode the state: %w", err)
+	}
+	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+		return fmt.Errorf("could not save the state file %s: %w; check that the directory is writable and the disk not full", path, err)
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes the rename durable where the OS allows it; Windows cannot
+// open a directory for syncing, and the rename is still atomic there.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	d.Sync()
+	d.Close()
+}
