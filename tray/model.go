@@ -1,0 +1,257 @@
+package tray
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/assets"
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
+)
+
+// DefaultWarnBefore is how long before a session's hard end the tray turns
+// to attention, when the configuration says nothing else.
+const DefaultWarnBefore = 15 * time.Minute
+
+// Model is everything the tray shows, computed from one snapshot. It is
+// plain data so the rendering can be table-tested without a tray.
+type Model struct {
+	Icon    assets.Kind
+	Tooltip string
+	// Notice is a clickable line at the top of the menu that opens the
+	// configuration ("No sessions — open configuration"); empty hides it.
+	Notice   string
+	Sessions []SessionItem
+}
+
+// SessionItem is one session's menu entry and its submenu.
+type SessionItem struct {
+	Name  string
+	Label string // "work — OK, refreshes in 12 min"
+	// Details are the lines under "Details": what happened, the fix, times.
+	Details []string
+	// SignInLabel is "Sign in", or "Signing in…" while one is pending.
+	SignInLabel                     string
+	CanLogin, CanRefresh, CanLogout bool
+	// NeedsLogin: a click on the tray icon signs this session in.
+	NeedsLogin bool
+}
+
+// maxDetails bounds the Details lines so the menu keeps a fixed shape.
+const maxDetails = 10
+
+// Render turns a snapshot into a Model. warnBefore gives each session's
+// warn_before; nil means DefaultWarnBefore for all.
+func Render(s session.Snapshot, now time.Time, warnBefore func(name string) time.Duration) Model {
+	m := Model{Icon: assets.NoSessions}
+	var problems []string
+	ok := 0
+	for _, st := range s.Sessions {
+		warn := DefaultWarnBefore
+		if warnBefore != nil {
+			if w := warnBefore(st.Name); w > 0 {
+				warn = w
+			}
+		}
+		item, kind := renderSession(st, now, warn)
+		m.Sessions = append(m.Sessions, item)
+		m.Icon = worse(m.Icon, kind)
+		if kind == assets.OK {
+			ok++
+		} else {
+			problems = append(problems, st.Name+": "+short(st, now, warn))
+		}
+	}
+	switch {
+	case s.ConfigError != "":
+		m.Icon = assets.Action
+		m.Notice = "Configuration error — open configuration"
+		m.Tooltip = "Configuration error — open configuration"
+		return m
+	case len(s.Sessions) == 0:
+		m.Notice = "No sessions — open configuration"
+		m.Tooltip = m.Notice
+		return m
+	}
+	switch {
+	case len(problems) == 0:
+		m.Tooltip = plural(ok, "session") + " OK"
+	case ok > 0:
+		m.Tooltip = strings.Join(problems, "; ") + "; " + plural(ok, "other") + " OK"
+	default:
+		m.Tooltip = strings.Join(problems, "; ")
+	}
+	return m
+}
+
+// worse orders the kinds by urgency; NoSessions is the least.
+func worse(a, b assets.Kind) assets.Kind {
+	rank := map[assets.Kind]int{assets.NoSessions: 0, assets.OK: 1, assets.Attention: 2, assets.Action: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func renderSession(st session.Status, now time.Time, warn time.Duration) (SessionItem, assets.Kind) {
+	item := SessionItem{
+		Name:        st.Name,
+		Label:       st.Name + " — " + describe(st, now, warn),
+		Details:     details(st, now),
+		SignInLabel: "Sign in",
+		CanLogin:    !st.LoginPending,
+		CanLogout:   st.State != health.LoggedOut,
+		CanRefresh: st.State == health.Healthy || st.State == health.Retrying ||
+			st.State == health.Degraded,
+		NeedsLogin: (st.State == health.NeedsLogin || st.State == health.Expired) && !st.LoginPending,
+	}
+	if st.LoginPending {
+		item.SignInLabel = "Signing in…"
+	}
+	return item, kindOf(st, now, warn)
+}
+
+func kindOf(st session.Status, now time.Time, warn time.Duration) assets.Kind {
+	switch {
+	case st.State.NeedsAction():
+		return assets.Action
+	case st.State == health.Retrying || st.State == health.Degraded || endingSoon(st, now, warn):
+		return assets.Attention
+	case st.State == health.LoggedOut:
+		return assets.NoSessions
+	}
+	return assets.OK
+}
+
+func endingSoon(st session.Status, now time.Time, warn time.Duration) bool {
+	return st.SessionExpiresAt != nil && st.SessionExpiresAt.Sub(now) <= warn &&
+		!st.State.NeedsAction() && st.State != health.LoggedOut
+}
+
+// title is the reason's short text, "sign-in needed: refresh token revoked".
+func title(st session.Status) string {
+	if st.Reason == health.None {
+		return ""
+	}
+	return health.Describe(st.Reason).Title
+}
+
+// describe is the state and time after the session's name in the menu.
+func describe(st session.Status, now time.Time, warn time.Duration) string {
+	var s string
+	switch st.State {
+	case health.Healthy:
+		s = "OK"
+		if st.NextRefresh != nil {
+			s += ", refreshes " + when(*st.NextRefresh, now)
+		}
+	case health.Refreshing:
+		s = "refreshing…"
+	case health.Retrying:
+		s = "retrying"
+		if t := title(st); t != "" {
+			s += " (" + t + ")"
+		}
+		if st.NextRefresh != nil {
+			s += ", next try " + when(*st.NextRefresh, now)
+		}
+	case health.Degraded:
+		s = "degraded"
+		if t := title(st); t != "" {
+			s += " (" + t + ")"
+		}
+	case health.NeedsLogin:
+		s = title(st)
+		if !strings.HasPrefix(s, "sign-in needed") {
+			s = join("sign-in needed", s)
+		}
+	case health.Expired:
+		s = title(st)
+		if s != "session ended" {
+			s = join("expired", s)
+		}
+	case health.ConfigError:
+		s = join("configuration error", title(st))
+	case health.LoggedOut:
+		s = "signed out"
+	default:
+		s = string(st.State)
+	}
+	if endingSoon(st, now, warn) {
+		s += ", session ends " + when(*st.SessionExpiresAt, now)
+	}
+	if st.LoginPending {
+		s += " — signing in…"
+	}
+	return s
+}
+
+func join(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + ": " + b
+}
+
+// short is the state in a word or two, for the tooltip.
+func short(st session.Status, now time.Time, warn time.Duration) string {
+	switch st.State {
+	case health.NeedsLogin:
+		return "sign-in needed"
+	case health.ConfigError:
+		return "configuration error"
+	case health.LoggedOut:
+		return "signed out"
+	case health.Healthy, health.Refreshing:
+		if endingSoon(st, now, warn) {
+			return "session ends " + when(*st.SessionExpiresAt, now)
+		}
+		return "OK"
+	}
+	return string(st.State)
+}
+
+// details are the lines under "Details": the message, the fix, the
+// IdP's own words and the times that matter.
+func details(st session.Status, now time.Time) []string {
+	info := health.Describe(st.Reason)
+	msg, fix := st.Message, st.Fix
+	if msg == "" && st.Reason != health.None {
+		msg, fix = info.Message, info.Fix
+	}
+	var lines []string
+	if msg == "" {
+		msg = "Healthy: tokens are refreshed before they expire."
+	}
+	lines = append(lines, wrap(msg, 60)...)
+	if fix != "" {
+		lines = append(lines, wrap("Fix: "+fix, 60)...)
+	}
+	if st.Detail != "" {
+		lines = append(lines, wrap("Identity provider said: "+st.Detail, 60)...)
+	}
+	if st.AccessExpiresAt != nil {
+		lines = append(lines, "Access token expires "+when(*st.AccessExpiresAt, now))
+	}
+	if st.SessionExpiresAt != nil {
+		lines = append(lines, "Session ends "+when(*st.SessionExpiresAt, now))
+	}
+	if st.LastRefresh != nil {
+		lines = append(lines, "Last refresh "+when(*st.LastRefresh, now))
+	}
+	if st.ConsecutiveFailures > 0 {
+		lines = append(lines, fmt.Sprintf("Failed %s in a row", plural(st.ConsecutiveFailures, "time")))
+	}
+	if len(lines) > maxDetails {
+		lines = append(lines[:maxDetails-1], "…")
+	}
+	return lines
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
