@@ -1,0 +1,205 @@
+//go:build linux || freebsd || openbsd || netbsd || dragonfly
+
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// The freedesktop notification service.
+const (
+	fdoName  = "org.freedesktop.Notifications"
+	fdoPath  = dbus.ObjectPath("/org/freedesktop/Notifications")
+	fdoIface = "org.freedesktop.Notifications"
+)
+
+// callTimeout bounds every call to the notification server, so a hung
+// server cannot stall the notifier.
+const callTimeout = 5 * time.Second
+
+// dbusTransport calls org.freedesktop.Notifications over a private
+// connection. The shared dbus.SessionBus() is off limits: systray uses it,
+// and servers that signal the sender directly break systray's
+// re-registration (see DESIGN.md).
+type dbusTransport struct {
+	transportOptions
+
+	// mu is held across each Notify call and its bookkeeping, so an
+	// ActionInvoked that arrives right after the reply finds its id.
+	mu     sync.Mutex
+	conn   *dbus.Conn         // nil or closed: connect on the next show
+	closed bool               // by close: never connect again
+	ids    map[string]uint32  // bubble key -> server id
+	msgs   map[uint32]message // server id -> what it shows
+}
+
+func newTransport(o transportOptions) (transport, error) {
+	t := &dbusTransport{transportOptions: o}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.connectLocked(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// connectLocked opens a private connection, without ever launching a bus
+// (dbus-launch would leave a daemon behind), and listens for the server's
+// signals on it. Ids of an earlier connection's server mean nothing now.
+func (t *dbusTransport) connectLocked() error {
+	conn, err := dbus.SessionBusPrivateNoAutoStartup()
+	if err == nil {
+		if err = conn.Auth(nil); err == nil {
+			err = conn.Hello()
+		}
+		if err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("no D-Bus session bus (%v); run ssokeeper inside a desktop session, or set DBUS_SESSION_BUS_ADDRESS", err)
+	}
+	// Only the notification server may tell us a bubble was clicked.
+	err = conn.AddMatchSignal(dbus.WithMatchSender(fdoName), dbus.WithMatchObjectPath(fdoPath), dbus.WithMatchInterface(fdoIface))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("could not listen for notification clicks on the D-Bus session bus: %w", err)
+	}
+	ch := make(chan *dbus.Signal, 16)
+	conn.Signal(ch)
+	go t.listen(conn, ch)
+	t.conn = conn
+	t.ids = map[string]uint32{}
+	t.msgs = map[uint32]message{}
+	return nil
+}
+
+func (t *dbusTransport) show(m message) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return errors.New("the notifier is closed")
+	}
+	err := t.notifyLocked(m)
+	if err != nil && (t.conn == nil || !t.conn.Connected()) {
+		// The bus went away (or restarted): connect again and retry once.
+		if err = t.connectLocked(); err == nil {
+			err = t.notifyLocked(m)
+		}
+	}
+	return err
+}
+
+func (t *dbusTransport) notifyLocked(m message) error {
+	if t.conn == nil || !t.conn.Connected() {
+		return errors.New("the D-Bus session bus connection is closed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	obj := t.conn.Object(fdoName, fdoPath)
+	var caps []string
+	if err := obj.CallWithContext(ctx, fdoIface+".GetCapabilities", 0).Store(&caps); err != nil {
+		return noServer(err)
+	}
+	body := m.body
+	var actions []string
+	if m.action != noAction && slices.Contains(caps, "actions") {
+		// "default" is a click on the bubble itself: it does the same.
+		actions = []string{"default", m.label(), actionKey(m), m.label()}
+	} else {
+		body = m.withClickHint(t.appName)
+	}
+	if slices.Contains(caps, "body-markup") {
+		body = markupEscaper.Replace(body)
+	}
+	hints := map[string]dbus.Variant{"urgency": dbus.MakeVariant(byte(m.urgency))}
+	replaces := t.ids[m.key]
+	var id uint32
+	err := obj.CallWithContext(ctx, fdoIface+".Notify", 0,
+		t.appName, replaces, t.icon, m.title, body, actions, hints, int32(-1)).Store(&id)
+	if err != nil {
+		return noServer(err)
+	}
+	delete(t.msgs, replaces)
+	t.ids[m.key] = id
+	if actions == nil {
+		m.action = noAction // nothing to click: ignore stray signals
+	}
+	t.msgs[id] = m
+	return nil
+}
+
+func noServer(err error) error {
+	return fmt.Errorf("the desktop notification service (%s) did not answer on the session bus: %w; start your desktop's notification daemon (for example dunst, mako or the one of GNOME or KDE)", fdoName, err)
+}
+
+func actionKey(m message) string {
+	if m.action == openURL {
+		return "open"
+	}
+	return "signin"
+}
+
+// markupEscaper escapes text for servers that read the body as markup.
+var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// listen handles ActionInvoked and NotificationClosed until conn closes.
+func (t *dbusTransport) listen(conn *dbus.Conn, ch <-chan *dbus.Signal) {
+	for sig := range ch {
+		if len(sig.Body) < 2 {
+			continue
+		}
+		id, _ := sig.Body[0].(uint32)
+		t.mu.Lock()
+		m, ok := t.msgs[id]
+		if conn != t.conn {
+			ok = false
+		}
+		switch sig.Name {
+		case fdoIface + ".ActionInvoked":
+			key, _ := sig.Body[1].(string)
+			ok = ok && m.action != noAction && (key == "default" || key == actionKey(m))
+			if ok {
+				t.forgetLocked(id, m) // one click, one sign-in
+			}
+		case fdoIface + ".NotificationClosed":
+			if ok {
+				t.forgetLocked(id, m)
+			}
+			ok = false
+		default:
+			ok = false
+		}
+		t.mu.Unlock()
+		if ok {
+			t.onAction(m)
+		}
+	}
+}
+
+func (t *dbusTransport) forgetLocked(id uint32, m message) {
+	delete(t.msgs, id)
+	if t.ids[m.key] == id {
+		delete(t.ids, m.key)
+	}
+}
+
+func (t *dbusTransport) close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
+	if t.conn == nil {
+		return nil
+	}
+	err := t.conn.Close()
+	t.conn = nil
+	return err
+}
