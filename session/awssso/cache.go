@@ -1,0 +1,143 @@
+package awssso
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// timeFormat is how the AWS CLI writes expiresAt and registrationExpiresAt.
+const timeFormat = "2006-01-02T15:04:05Z"
+
+// CachePath is the AWS CLI's token cache file of an sso-session:
+// <dir>/<sha1hex(name)>.json.
+func CachePath(cacheDir, ssoSessionName string) string {
+	sum := sha1.Sum([]byte(ssoSessionName))
+	return filepath.Join(cacheDir, hex.EncodeToString(sum[:])+".json")
+}
+
+// DefaultCacheDir is ~/.aws/sso/cache, where the AWS CLI and SDKs look.
+func DefaultCacheDir() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the home folder for the AWS SSO cache: %w", err)
+	}
+	return filepath.Join(home, ".aws", "sso", "cache"), nil
+}
+
+// cacheFile is the decoded cache file. Fields is every field as found, so
+// fields this program does not know survive a rewrite.
+type cacheFile struct {
+	Fields map[string]json.RawMessage
+}
+
+func (c *cacheFile) str(key string) string {
+	var s string
+	if raw, ok := c.Fields[key]; ok {
+		_ = json.Unmarshal(raw, &s)
+	}
+	return s
+}
+
+// time reads a timestamp field; zero when absent or unreadable.
+func (c *cacheFile) time(key string) time.Time {
+	s := c.str(key)
+	for _, layout := range []string{timeFormat, time.RFC3339, "2006-01-02T15:04:05UTC"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func (c *cacheFile) set(key, value string) {
+	raw, _ := json.Marshal(value)
+	c.Fields[key] = raw
+}
+
+func (c *cacheFile) setTime(key string, t time.Time) {
+	c.set(key, t.UTC().Format(timeFormat))
+}
+
+// errPartial means the file exists but does not parse: most likely the AWS
+// CLI is writing it right now (it writes in place, not atomically).
+var errPartial = errors.New("the AWS SSO cache file is incomplete or not JSON")
+
+// readAttempts bounds how often a file being written is re-read.
+const readAttempts = 5
+
+// readCache reads the cache file. A missing file gives an error wrapping
+// fs.ErrNotExist; a file that stays unparseable gives errPartial.
+func readCache(path string) (*cacheFile, error) {
+	var err error
+	for i := range readAttempts {
+		if i > 0 {
+			// The CLI writes a few hundred bytes; give it a moment.
+			time.Sleep(time.Duration(i) * 20 * time.Millisecond)
+		}
+		var c *cacheFile
+		c, err = readCacheOnce(path)
+		if !errors.Is(err, errPartial) {
+			return c, err
+		}
+	}
+	return nil, err
+}
+
+func readCacheOnce(path string) (*cacheFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c := &cacheFile{}
+	if err := json.Unmarshal(data, &c.Fields); err != nil || c.Fields == nil {
+		return nil, fmt.Errorf("%w: %s", errPartial, path)
+	}
+	return c, nil
+}
+
+// writeCache replaces the file atomically (temp file in the same folder,
+// then rename) with owner-only permissions, so a reader never sees half.
+func writeCache(path string, c *cacheFile) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c.Fields); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".ssokeeper-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// isNotExist reports a missing cache file.
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
