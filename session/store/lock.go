@@ -20,17 +20,28 @@ const lockPoll = 50 * time.Millisecond
 // session's refresh token. The lock is a separate file dir/locks/<name>.lock,
 // never the data file (locking the data file breaks Windows).
 func Lock(ctx context.Context, dir, name string) (unlock func(), err error) {
-	fl, err := newLock(filepath.Join(dir, "locks"), escapeName(name)+".lock")
+	return waitLock(ctx, filepath.Join(dir, "locks"), escapeName(name)+".lock", fmt.Sprintf("session %q", name))
+}
+
+// LockState takes the lock dir/state.lock that guards a read-modify-write
+// of state.json across processes, waiting until it is free or ctx ends. It
+// is apart from the session locks, so a session may be called "state".
+func LockState(ctx context.Context, dir string) (unlock func(), err error) {
+	return waitLock(ctx, dir, "state.lock", "the state file")
+}
+
+func waitLock(ctx context.Context, dir, file, what string) (func(), error) {
+	fl, err := newLock(dir, file)
 	if err != nil {
 		return nil, err
 	}
 	ok, err := fl.TryLockContext(ctx, lockPoll)
 	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("gave up waiting for the lock of session %q (%s): another ssokeeper process is using the session: %w",
-			name, fl.Path(), err)
+		return nil, fmt.Errorf("gave up waiting for the lock of %s (%s): another ssokeeper process holds it: %w",
+			what, fl.Path(), err)
 	}
 	if err != nil || !ok {
-		return nil, fmt.Errorf("could not lock session %q (%s): %w", name, fl.Path(), err)
+		return nil, fmt.Errorf("could not lock %s (%s): %w", what, fl.Path(), err)
 	}
 	return release(fl), nil
 }

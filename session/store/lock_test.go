@@ -180,3 +180,28 @@ func TestLockNamesStayInDir(t *testing.T) {
 		t.Errorf("a lock file escaped locks/: %v", entries)
 	}
 }
+
+func TestLockState(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := LockState(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A session called "state" has its own lock.
+	if u, ok, _ := TryLock(dir, "state"); !ok {
+		t.Error("the session named state is blocked by the state file lock")
+	} else {
+		u()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := LockState(ctx, dir); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second LockState: %v; want it to give up with ctx", err)
+	}
+	unlock()
+	if u, err := LockState(context.Background(), dir); err != nil {
+		t.Fatalf("LockState after unlock: %v", err)
+	} else {
+		u()
+	}
+}

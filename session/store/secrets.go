@@ -6,7 +6,10 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -22,6 +25,13 @@ type Secrets interface {
 	Set(session, key, value string) error
 	Delete(session, key string) error // absent is not an error
 }
+
+// The keys of a session's secrets.
+const (
+	RefreshToken = "refresh_token"
+	ClientSecret = "client_secret"
+	IDToken      = "id_token"
+)
 
 var (
 	// ErrNotFound means the keyring has no such secret.
@@ -41,11 +51,49 @@ type backend interface {
 	Delete(service, user string) error
 }
 
+// goKeyring is the real keyring. It first checks that a session bus exists
+// where go-keyring needs one: without it godbus would run dbus-launch and
+// leave a stray bus daemon behind.
 type goKeyring struct{}
 
-func (goKeyring) Get(s, u string) (string, error) { return keyring.Get(s, u) }
-func (goKeyring) Set(s, u, v string) error        { return keyring.Set(s, u, v) }
-func (goKeyring) Delete(s, u string) error        { return keyring.Delete(s, u) }
+func (goKeyring) Get(s, u string) (string, error) {
+	if err := checkSessionBus(); err != nil {
+		return "", err
+	}
+	return keyring.Get(s, u)
+}
+
+func (goKeyring) Set(s, u, v string) error {
+	if err := checkSessionBus(); err != nil {
+		return err
+	}
+	return keyring.Set(s, u, v)
+}
+
+func (goKeyring) Delete(s, u string) error {
+	if err := checkSessionBus(); err != nil {
+		return err
+	}
+	return keyring.Delete(s, u)
+}
+
+// checkSessionBus finds the D-Bus session bus the way godbus does, short of
+// launching one.
+func checkSessionBus() error {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return nil
+	}
+	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+		return nil
+	}
+	run := "/run/user/" + strconv.Itoa(os.Getuid())
+	for _, f := range []string{"bus", "dbus-session"} {
+		if _, err := os.Stat(filepath.Join(run, f)); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set and %s/bus does not exist); start ssokeeper from your desktop session", run)
+}
 
 // NewKeyring returns Secrets kept in the OS keyring (Secret Service on
 // Linux, Keychain on macOS, Credential Manager on Windows). Each call gives

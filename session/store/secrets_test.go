@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -296,3 +297,17 @@ type failingBackend struct{ err error }
 func (f failingBackend) Get(string, string) (string, error) { return "", f.err }
 func (f failingBackend) Set(string, string, string) error   { return f.err }
 func (f failingBackend) Delete(string, string) error        { return f.err }
+
+func TestKeyringWithoutSessionBus(t *testing.T) {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		t.Skip("no D-Bus here")
+	}
+	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
+		t.Skip("this machine has a session bus at the standard place")
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	_, err := NewKeyring(time.Second).Get("work", "refresh_token")
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "no D-Bus session bus") {
+		t.Fatalf("Get without a session bus: %v; want ErrUnavailable naming the missing bus", err)
+	}
+}
