@@ -192,9 +192,10 @@ func (c *checker) common(t table, s *Session) {
 	}
 }
 
-// reservedParams are set by ssokeeper itself in every authorization request.
-var reservedParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state",
-	"code_challenge", "code_challenge_method", "nonce"}
+// reservedParams are set by ssokeeper itself in every authorization request
+// (client_secret never is: it would land in the browser's history).
+var reservedParams = []string{"response_type", "client_id", "client_secret", "redirect_uri",
+	"scope", "state", "code_challenge", "code_challenge_method", "nonce"}
 
 func (c *checker) authParams(t table) map[string]string {
 	v, ok := t.raw["auth_params"]
