@@ -25,7 +25,7 @@ func (m *Manager) persist(s *sess) {
 	defer m.stateMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	unlock, err := store.Lock(ctx, m.lockDir(), "state")
+	unlock, err := store.LockState(ctx, m.lockDir())
 	if err != nil {
 		m.log.Warn("could not lock the state file", "err", err)
 		return

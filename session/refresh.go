@@ -10,7 +10,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
-const keyRefreshToken = "refresh_token"
+const keyRefreshToken = store.RefreshToken
 
 // Refresh refreshes the named session now, or joins the refresh already
 // under way. It returns the diagnosis of a failure as an error.

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/internal/logging"
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/api"
+	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/paths"
+	"github.com/ssokeeper/ssokeeper/session/providers"
+	"github.com/ssokeeper/ssokeeper/session/store"
+)
+
+// keyringTimeout bounds every keyring call: a Secret Service waiting on an
+// unlock prompt must not hang the CLI or the agent.
+const keyringTimeout = 5 * time.Second
+
+// agent returns a client for the running agent's socket.
+func agent() (*api.Client, error) {
+	sock, err := api.SocketPath()
+	if err != nil {
+		return nil, err
+	}
+	return api.NewClient(sock), nil
+}
+
+// local is the session package used directly, when no agent runs. Its
+// refreshes take the session's lock file, so two processes never spend the
+// same refresh token.
+type local struct {
+	m   *session.Manager
+	cfg *config.Config
+	log *slog.Logger
+	cl  func() error
+}
+
+func (l *local) Close() error {
+	if l.cl != nil {
+		return l.cl()
+	}
+	return nil
+}
+
+// openLocal loads the configuration and builds a manager that does not
+// plan refreshes (the agent does that).
+func openLocal(e *Env, g *Globals) (*local, error) {
+	path, err := configPath()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := providers.LoadConfig(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		cfg = &config.Config{Path: path}
+	} else if err != nil {
+		return nil, err
+	}
+	stateDir, err := paths.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := paths.EnsureDir(stateDir); err != nil {
+		return nil, fmt.Errorf("cannot create the state directory %s: %w", stateDir, err)
+	}
+	log, closer, err := logging.Open(filepath.Join(stateDir, logging.FileName), g.Verbose, e.Stderr)
+	if err != nil {
+		log, closer = logging.Discard(), nil
+	}
+	m, err := session.New(session.Options{
+		Config:    cfg,
+		Secrets:   store.NewKeyring(keyringTimeout),
+		StateDir:  stateDir,
+		Providers: providers.New,
+		Logger:    log.With("process", "cli"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	l := &local{m: m, cfg: cfg, log: log}
+	if closer != nil {
+		l.cl = closer.Close
+	}
+	return l, nil
+}
+
+// withSession looks up NAME in a local manager, with a helpful error.
+func sessionArg(e *Env, pos []string, cmd string) (string, bool) {
+	if len(pos) != 1 {
+		fmt.Fprintf(e.Stderr, "usage: ssokeeper %s NAME\n", cmd)
+		fmt.Fprintln(e.Stderr, "hint: `ssokeeper status` lists the session names")
+		return "", false
+	}
+	return pos[0], true
+}
+
+// report prints an error for the person and returns the exit code.
+func report(e *Env, err error) int {
+	var action *session.ActionError
+	var unknown *session.UnknownSessionError
+	var remote *api.RemoteError
+	var cerr *config.Error
+	switch {
+	case errors.As(err, &cerr):
+		return configFailure(e, err)
+	case errors.As(err, &unknown):
+		fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", err)
+		return exitUsage
+	case errors.As(err, &remote) && remote.Reply.Code == api.CodeUnknownSession:
+		fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", err)
+		return exitUsage
+	case errors.As(err, &action), errors.As(err, &remote):
+		fmt.Fprintln(e.Stderr, err)
+		return exitAction
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(e.Stderr, "ssokeeper: interrupted")
+		return exitAction
+	default:
+		fmt.Fprintln(e.Stderr, err)
+		return exitAction
+	}
+}
+
+// noAgentNote is printed when a command ran without the agent.
+func noAgentNote(e *Env) {
+	fmt.Fprintln(e.Stderr, "note: the ssokeeper agent is not running, so sessions are not refreshed in the background; start it with `ssokeeper` (or `ssokeeper run --headless`), or enable `ssokeeper autostart enable`")
+}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/ssokeeper/ssokeeper/assets"
+	"github.com/ssokeeper/ssokeeper/internal/agent"
+	"github.com/ssokeeper/ssokeeper/internal/autostart"
+	"github.com/ssokeeper/ssokeeper/notify"
+	"github.com/ssokeeper/ssokeeper/tray"
+)
+
+func cmdRun(ctx context.Context, e *Env, g *Globals, args []string) int {
+	fs := newFlags(e, "run", "[--headless]", "Run the agent: keep every session fresh, serve `token` and `status`, notify when something needs you.")
+	headless := fs.Bool("headless", false, "no tray icon (notifications still work)")
+	if _, code, ok := parse(fs, args, e); !ok {
+		return code
+	}
+	return RunAgent(ctx, e, g, agent.Options{}, !*headless)
+}
+
+// RunAgent runs the agent until ctx ends or the person quits from the
+// tray. With withTray, the tray runs on the calling goroutine (main's: the
+// tray must own the main thread on macOS).
+func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withTray bool) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	opts.Verbose, opts.Stderr = g.Verbose, e.Stderr
+	if opts.OpenURL == nil {
+		opts.OpenURL = OpenBrowser
+	}
+	a, err := agent.Start(ctx, opts)
+	if errors.Is(err, agent.ErrAlreadyRunning) {
+		fmt.Fprintln(e.Stderr, "ssokeeper is already running for this user; its icon is in the tray (or use `ssokeeper status`).")
+		return exitAction
+	}
+	if err != nil {
+		return report(e, err)
+	}
+	defer a.Wait()
+	defer cancel()
+
+	intents := agent.Intents{Ctx: ctx, M: a.Manager, Log: a.Log, OpenURL: opts.OpenURL}
+	icon := writeIcon(a)
+	n, nerr := notify.New(notify.Options{Logger: a.Log, IconPath: icon, OpenURL: opts.OpenURL})
+	if nerr != nil {
+		a.Log.Warn("notifications", "err", nerr)
+	}
+	defer n.Close()
+	updates, unsubscribe := a.Manager.Subscribe()
+	defer unsubscribe()
+	go n.Run(ctx, updates, intents)
+
+	if withTray {
+		if ok, why := tray.Available(); !ok {
+			a.Log.Warn("running without a tray icon", "why", why)
+			fmt.Fprintf(e.Stderr, "ssokeeper: running without a tray icon: %s\n", why)
+			n.Notice("ssokeeper runs without a tray icon", why+". Sessions are still kept fresh; use `ssokeeper status`.") //nolint:errcheck
+			withTray = false
+		}
+	}
+	if withTray {
+		var auto tray.Autostart
+		if m, err := autostart.New(); err == nil {
+			auto = m
+		}
+		err := tray.Run(ctx, intents, tray.Options{
+			ConfigPath: a.ConfigPath, LogPath: a.LogPath, Open: OpenFile,
+			Autostart: auto, Quit: cancel, Logger: a.Log,
+		})
+		if err != nil {
+			a.Log.Warn("tray stopped; running headless", "err", err)
+			fmt.Fprintf(e.Stderr, "ssokeeper: no tray icon (%v); running headless\n", err)
+			<-ctx.Done()
+		}
+		cancel()
+	} else {
+		fmt.Fprintf(e.Stderr, "ssokeeper agent running (log: %s). Stop it with Ctrl-C.\n", a.LogPath)
+		<-ctx.Done()
+	}
+	a.Log.Info("agent stopping")
+	return exitOK
+}
+
+// writeIcon puts the app icon on disk for notification servers, which
+// take a path.
+func writeIcon(a *agent.Agent) string {
+	path := filepath.Join(filepath.Dir(a.LogPath), "ssokeeper.png")
+	if err := writeFileIfChanged(path, assets.AppIconPNG(64)); err != nil {
+		return ""
+	}
+	return path
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/api"
+)
+
+func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
+	fs := newFlags(e, "login", "NAME [--device]", "Sign a session in. Opens $BROWSER (or the desktop's browser); with --device, or when no browser can be shown, prints a code to enter on another device.")
+	device := fs.Bool("device", false, "use the device-code flow (no browser on this machine)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	pos, code, ok := parse(fs, args, e)
+	if !ok {
+		return code
+	}
+	name, ok := sessionArg(e, pos, "login")
+	if !ok {
+		return exitUsage
+	}
+	if !*device && !canShowBrowser() {
+		fmt.Fprintln(e.Stderr, "No browser can be shown here (no display, or an SSH session): using the device-code flow.")
+		*device = true
+	}
+	openURL := func(url string) error {
+		fmt.Fprintf(e.Stderr, "Opening your browser to sign in to %s.\nIf it does not open, visit:\n  %s\n", name, url)
+		if err := OpenBrowser(url); err != nil {
+			fmt.Fprintf(e.Stderr, "(could not open a browser: %v)\n", err)
+		}
+		return nil
+	}
+	showCode := func(dc session.DeviceCode) {
+		fmt.Fprintf(e.Stderr, "To sign in to %s, visit %s and enter the code:\n\n    %s\n\n", name, dc.VerificationURI, dc.UserCode)
+		if dc.VerificationURIComplete != "" {
+			fmt.Fprintf(e.Stderr, "(or open %s)\n", dc.VerificationURIComplete)
+		}
+	}
+	joined := func() {
+		fmt.Fprintf(e.Stderr, "A sign-in for %s is already pending (in the browser or another terminal); waiting for it to finish.\n", name)
+	}
+
+	c, err := agent()
+	if err == nil {
+		_, err = c.Login(ctx, name, *device, *timeout, func(ev api.LoginEvent) {
+			switch {
+			case ev.OpenURL != "":
+				openURL(ev.OpenURL) //nolint:errcheck
+			case ev.DeviceCode != nil:
+				showCode(*ev.DeviceCode)
+			case ev.Joined:
+				joined()
+			}
+		})
+		if !errors.Is(err, api.ErrNoAgent) {
+			return loginResult(e, name, err)
+		}
+	}
+	l, err := openLocal(e, g)
+	if err != nil {
+		return report(e, err)
+	}
+	defer l.Close()
+	err = l.m.Login(ctx, name, session.LoginRequest{
+		Device: *device, OpenURL: openURL, ShowDeviceCode: showCode, Timeout: *timeout, Joined: joined,
+	})
+	code = loginResult(e, name, err)
+	if code == exitOK {
+		noAgentNote(e)
+	}
+	return code
+}
+
+func loginResult(e *Env, name string, err error) int {
+	if err != nil {
+		return report(e, err)
+	}
+	fmt.Fprintf(e.Stderr, "Signed in to %s.\n", name)
+	return exitOK
+}
+
+func cmdLogout(ctx context.Context, e *Env, g *Globals, args []string) int {
+	return simpleSessionCmd(ctx, e, g, args, "logout",
+		"Sign a session out: revoke its refresh token at the identity provider and delete it from the keyring.",
+		func(c *api.Client, name string) error { _, err := c.Logout(ctx, name); return err },
+		func(m *session.Manager, name string) error { return m.Logout(ctx, name) },
+		"Signed out of %s.\n")
+}
+
+func cmdRefresh(ctx context.Context, e *Env, g *Globals, args []string) int {
+	return simpleSessionCmd(ctx, e, g, args, "refresh", "Refresh a session's tokens now.",
+		func(c *api.Client, name string) error { _, err := c.Refresh(ctx, name); return err },
+		func(m *session.Manager, name string) error { return m.Refresh(ctx, name) },
+		"Refreshed %s.\n")
+}
+
+// simpleSessionCmd runs a one-session command through the agent, or
+// locally when no agent runs.
+func simpleSessionCmd(ctx context.Context, e *Env, g *Globals, args []string, name, summary string,
+	viaAgent func(*api.Client, string) error, viaLocal func(*session.Manager, string) error, done string) int {
+	fs := newFlags(e, name, "NAME", summary)
+	pos, code, ok := parse(fs, args, e)
+	if !ok {
+		return code
+	}
+	sess, ok := sessionArg(e, pos, name)
+	if !ok {
+		return exitUsage
+	}
+	if c, err := agent(); err == nil {
+		err = viaAgent(c, sess)
+		if !errors.Is(err, api.ErrNoAgent) {
+			if err != nil {
+				return report(e, err)
+			}
+			fmt.Fprintf(e.Stderr, done, sess)
+			return exitOK
+		}
+	}
+	l, err := openLocal(e, g)
+	if err != nil {
+		return report(e, err)
+	}
+	defer l.Close()
+	if err := viaLocal(l.m, sess); err != nil {
+		return report(e, err)
+	}
+	fmt.Fprintf(e.Stderr, done, sess)
+	return exitOK
+}

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/api"
+	"github.com/ssokeeper/ssokeeper/session/health"
+)
+
+func cmdStatus(ctx context.Context, e *Env, g *Globals, args []string) int {
+	fs := newFlags(e, "status", "[--json]", "Show every session's health. Exit 1 when a session needs you.")
+	asJSON := fs.Bool("json", false, "print JSON: {\"sessions\":[…],\"clock_skew_seconds\":…}")
+	if _, code, ok := parse(fs, args, e); !ok {
+		return code
+	}
+	snap, err := currentSnapshot(ctx, e, g)
+	if err != nil {
+		return report(e, err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(snap) //nolint:errcheck
+	} else {
+		printStatus(e.Stdout, snap, time.Now())
+		if !snap.AgentRunning {
+			noAgentNote(e)
+		}
+	}
+	for _, st := range snap.Sessions {
+		if st.State.NeedsAction() {
+			return exitAction
+		}
+	}
+	return exitOK
+}
+
+// currentSnapshot asks the agent, or reads the stored state without one.
+func currentSnapshot(ctx context.Context, e *Env, g *Globals) (session.Snapshot, error) {
+	c, err := agent()
+	if err == nil {
+		snap, err := c.Status(ctx)
+		if err == nil {
+			return snap, nil
+		}
+		if !errors.Is(err, api.ErrNoAgent) {
+			return session.Snapshot{}, err
+		}
+	}
+	l, err := openLocal(e, g)
+	if err != nil {
+		return session.Snapshot{}, err
+	}
+	defer l.Close()
+	return l.m.Snapshot(), nil
+}
+
+func printStatus(w io.Writer, snap session.Snapshot, now time.Time) {
+	if snap.ConfigError != "" {
+		fmt.Fprintf(w, "configuration error:\n%s\n\n", snap.ConfigError)
+	}
+	if len(snap.Sessions) == 0 {
+		fmt.Fprintln(w, "No sessions configured. Add one to the file `ssokeeper config path` prints (see README).")
+		return
+	}
+	for _, st := range snap.Sessions {
+		fmt.Fprintf(w, "%s (%s): %s\n", st.Name, st.Provider, Summary(st, now))
+		if st.State != health.Healthy && st.State != health.Refreshing && st.Message != "" {
+			fmt.Fprintf(w, "    %s\n", st.Message)
+			if st.Detail != "" {
+				fmt.Fprintf(w, "    The identity provider said: %s\n", st.Detail)
+			}
+			fmt.Fprintf(w, "    Fix: %s\n", st.Fix)
+		}
+	}
+	if skew := time.Duration(snap.ClockSkewSeconds * float64(time.Second)); skew > 30*time.Second || skew < -30*time.Second {
+		fmt.Fprintf(w, "clock: this computer is %s off the identity provider's clock\n", skew.Round(time.Second))
+	}
+}
+
+// Summary is one line about a session: "OK, refreshes in 12 min".
+func Summary(st session.Status, now time.Time) string {
+	info := health.Describe(st.Reason)
+	switch st.State {
+	case health.Healthy:
+		s := "OK"
+		if st.NextRefresh != nil {
+			s += ", refreshes " + Until(*st.NextRefresh, now)
+		}
+		if st.SessionExpiresAt != nil {
+			s += ", session ends " + Until(*st.SessionExpiresAt, now)
+		}
+		return s
+	case health.Refreshing:
+		return "refreshing…"
+	case health.Retrying:
+		s := "retrying (" + info.Title + ")"
+		if st.NextRefresh != nil {
+			s += ", next try " + Until(*st.NextRefresh, now)
+		}
+		return s
+	case health.LoggedOut:
+		return "signed out"
+	default:
+		return info.Title
+	}
+}
+
+// Until says when t is, from now: "in 12 min", "now", "3 min ago".
+func Until(t, now time.Time) string {
+	d := t.Sub(now)
+	switch {
+	case d < -time.Minute:
+		return roughly(-d) + " ago"
+	case d < 30*time.Second:
+		return "now"
+	default:
+		return "in " + roughly(d)
+	}
+}
+
+func roughly(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Round(time.Hour).Hours()))
+	default:
+		return fmt.Sprintf("%d days", int(d.Hours()/24))
+	}
+}
