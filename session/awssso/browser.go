@@ -40,7 +40,12 @@ func (p *Provider) browserLogin(ctx context.Context, reg *registration, req sess
 	got := make(chan callback, 1)
 	srv := &http.Server{Handler: callbackHandler(ctx, state, got), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer func() {
+		// Let the handler finish the page it is writing; bounded.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
 
 	authURL := p.endpoint + "/authorize?" + url.Values{
 		"response_type":         {"code"},
