@@ -1,0 +1,119 @@
+package testidp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Environment of the fake browser (RunAsBrowser and ./fakebrowser).
+const (
+	envAsBrowser = "TESTIDP_AS_BROWSER" // "1": this test binary is $BROWSER
+	envUser      = "TESTIDP_USER"
+	envPassword  = "TESTIDP_PASSWORD"
+	envLog       = "TESTIDP_BROWSER_LOG" // optional: a file that gets one line per URL opened
+)
+
+var browserReady bool
+
+// Start is New for tests: it fails t on error and closes the IdP when the
+// test ends.
+func Start(t testing.TB, opts Options) *IdP {
+	t.Helper()
+	p, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// RunAsBrowser must be the first call of TestMain in packages that use
+// UseBrowser. When the test binary was started as $BROWSER, it signs in
+// at the URL (its last argument) and exits; otherwise it returns at once.
+func RunAsBrowser() {
+	if os.Getenv(envAsBrowser) != "1" {
+		browserReady = true
+		return
+	}
+	os.Exit(BrowserMain(os.Args[1:]))
+}
+
+// BrowserMain is the fake browser: it signs in at the last argument with
+// the user and password from the environment (see BrowserEnv) and returns
+// the exit code.
+func BrowserMain(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "fake browser: no URL given")
+		return 2
+	}
+	u := args[len(args)-1]
+	if name := os.Getenv(envLog); name != "" {
+		if err := appendLine(name, u); err != nil {
+			fmt.Fprintln(os.Stderr, "fake browser:", err)
+			return 1
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := Browse(ctx, u, os.Getenv(envUser), os.Getenv(envPassword)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// BrowserEnv is the environment the fake browser needs to sign in as the
+// test user, for a $BROWSER built from ./fakebrowser.
+func (p *IdP) BrowserEnv() []string {
+	return []string{envUser + "=" + p.Username(), envPassword + "=" + p.Password()}
+}
+
+// UseBrowser points $BROWSER at this test binary acting as a fake browser
+// that signs in as p's test user (TestMain must call RunAsBrowser). The
+// returned function lists the URLs the browser was opened with so far.
+func (p *IdP) UseBrowser(t *testing.T) (opened func() []string) {
+	t.Helper()
+	if !browserReady {
+		t.Fatal("testidp.UseBrowser needs testidp.RunAsBrowser() at the start of TestMain")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := t.TempDir() + "/browser.log"
+	t.Setenv("BROWSER", exe)
+	t.Setenv(envAsBrowser, "1")
+	t.Setenv(envLog, log)
+	for _, kv := range p.BrowserEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	return func() []string { return readLines(log) }
+}
+
+var logMu sync.Mutex
+
+func appendLine(name, line string) error {
+	logMu.Lock()
+	defer logMu.Unlock()
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(line + "\n")
+	return errors.Join(err, f.Close())
+}
+
+func readLines(name string) []string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(b))
+}

@@ -1,0 +1,78 @@
+package testidp
+
+import (
+	"net/http"
+	"time"
+)
+
+// faults are switched on by tests and applied in front of the OP.
+type faults struct {
+	failStatus int
+	failHeader http.Header
+	failBody   string
+	dateOffset time.Duration
+	hang       bool
+}
+
+// FailWith makes every token-endpoint request answer status, header and
+// body (until Clear), e.g. 503 or 400 with an invalid_grant JSON body.
+func (p *IdP) FailWith(status int, header http.Header, body string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fault.failStatus, p.fault.failHeader, p.fault.failBody = status, header.Clone(), body
+}
+
+// SetDateOffset makes every reply's Date header off by d (positive: the
+// IdP's clock is ahead of ours).
+func (p *IdP) SetDateOffset(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fault.dateOffset = d
+}
+
+// SetHang makes the token endpoint never answer: each request waits until
+// its context ends (the client gave up) or the IdP goes down.
+func (p *IdP) SetHang(hang bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fault.hang = hang
+}
+
+// Clear removes every fault and brings the IdP back up if it was down.
+// Revoked refresh tokens stay revoked.
+func (p *IdP) Clear() error {
+	p.mu.Lock()
+	p.fault = faults{}
+	p.mu.Unlock()
+	return p.SetDown(false)
+}
+
+func (p *IdP) withFaults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		f, down := p.fault, p.downCh
+		p.mu.Unlock()
+		// net/http only adds a Date header when the handler set none.
+		w.Header().Set("Date", time.Now().Add(f.dateOffset).UTC().Format(http.TimeFormat))
+		if r.URL.Path != p.tokenURL {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if f.hang {
+			select {
+			case <-r.Context().Done():
+			case <-down:
+			}
+			return
+		}
+		if f.failStatus != 0 {
+			for k, v := range f.failHeader {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(f.failStatus)
+			w.Write([]byte(f.failBody))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
