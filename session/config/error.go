@@ -46,10 +46,15 @@ func suggest(s string, known []string) string {
 	norm := func(w string) string {
 		return strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(w))
 	}
+	for _, k := range known {
+		if norm(k) == norm(s) {
+			return k // clientId, client-id, ClientID …
+		}
+	}
 	best, bestDist := "", 0
 	for _, k := range known {
-		if norm(k) == norm(s) || (len(s) >= 4 && strings.HasPrefix(k, s)) {
-			return k // clientId, client-id, ClientID, clock_skew …
+		if len(s) >= 4 && strings.HasPrefix(k, s) {
+			return k // clock_skew, scope …
 		}
 		d := distance(s, k)
 		if best == "" || d < bestDist {

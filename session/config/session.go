@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -160,7 +161,7 @@ func (c *checker) common(t table, s *Session) {
 	case string:
 		// Never echo v: it is probably the secret itself.
 		t.add("client_secret", fmt.Sprintf("secrets never go into this file; write client_secret = true "+
-			"and store the secret in the keyring with `ssokeeper secret set %s`", s.Name))
+			"and store the secret in the keyring with `ssokeeper secret set %s`", cmp.Or(s.Name, "NAME")))
 	default:
 		t.add("client_secret", "must be true (the client needs a secret, kept in the keyring) or false")
 	}

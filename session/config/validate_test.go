@@ -130,3 +130,15 @@ func TestProblemsNeverShowSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	for typo, want := range map[string]string{
+		"clientId": "client_id", "client-secret": "client_secret", "isuer": "issuer",
+		"scope": "scopes", "baseurl": "base_url", "sso_sesion": "sso_session",
+		"refresh": "refresh_margin", "colour": "", "x": "",
+	} {
+		if got := suggest(typo, sessionKeys); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", typo, got, want)
+		}
+	}
+}
