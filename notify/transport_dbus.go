@@ -89,13 +89,25 @@ func (t *dbusTransport) show(m message) error {
 		return errors.New("the notifier is closed")
 	}
 	err := t.notifyLocked(m)
-	if err != nil && (t.conn == nil || !t.conn.Connected()) {
+	if err != nil && !isServerError(err) {
 		// The bus went away (or restarted): connect again and retry once.
+		if t.conn != nil {
+			t.conn.Close()
+		}
 		if err = t.connectLocked(); err == nil {
 			err = t.notifyLocked(m)
 		}
 	}
 	return err
+}
+
+// isServerError reports whether err came from the other end of a working
+// connection (an error reply, or a server too slow to answer), as opposed
+// to a broken connection.
+func isServerError(err error) bool {
+	var e dbus.Error
+	var pe *dbus.Error
+	return errors.As(err, &e) || errors.As(err, &pe) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func (t *dbusTransport) notifyLocked(m message) error {
@@ -168,7 +180,11 @@ func (t *dbusTransport) listen(conn *dbus.Conn, ch <-chan *dbus.Signal) {
 			key, _ := sig.Body[1].(string)
 			ok = ok && m.action != noAction && (key == "default" || key == actionKey(m))
 			if ok {
-				t.forgetLocked(id, m) // one click, one sign-in
+				// One click, one sign-in. The id stays, so the
+				// confirmation still replaces a resident bubble.
+				consumed := m
+				consumed.action = noAction
+				t.msgs[id] = consumed
 			}
 		case fdoIface + ".NotificationClosed":
 			if ok {
