@@ -14,6 +14,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/clock"
+	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
 // Actions is what a notification may ask for; the manager implements it.
@@ -206,7 +207,7 @@ func (n *Notifier) act(m message) {
 
 // signIn signs in the sessions of each clicked message one after another.
 // It asks the newest snapshot first, so a session repaired meanwhile (or
-// already signing in) does not open a second browser window.
+// already signing in) does not open a browser window for nothing.
 func (n *Notifier) signIn(ctx context.Context, logins <-chan message, actions Actions) {
 	for {
 		select {
@@ -232,5 +233,5 @@ func (n *Notifier) wantsLogin(name string, anyState bool) bool {
 	if !ok || st.LoginPending {
 		return false
 	}
-	return anyState || st.State.NeedsAction()
+	return anyState || st.State != health.Healthy
 }
