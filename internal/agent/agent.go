@@ -80,7 +80,7 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 		a.Close()
 		return nil, err
 	}
-	cfg, cfgErr := a.loadConfig()
+	cfg, cfgErr := a.loadConfig(true)
 	secrets := opts.Secrets
 	if secrets == nil {
 		secrets = store.NewKeyring(5 * time.Second)
@@ -120,7 +120,7 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	a.goRun(func() { a.Manager.Run(ctx) }) //nolint:errcheck
 	a.goRun(func() {
 		err := config.Watch(ctx, a.ConfigPath, func() {
-			cfg, err := a.loadConfig()
+			cfg, err := a.loadConfig(false)
 			if err != nil {
 				log.Warn("configuration invalid; keeping the sessions as they were", "err", err)
 			}
@@ -135,20 +135,21 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	return a, nil
 }
 
-// loadConfig reads the configuration, writing the template on first run.
-// On error it returns an empty configuration and the error.
-func (a *Agent) loadConfig() (*config.Config, error) {
+// loadConfig reads the configuration, writing the template on first run
+// (only at start: a file the person deleted later stays deleted). On error
+// it returns an empty configuration and the error.
+func (a *Agent) loadConfig(firstRun bool) (*config.Config, error) {
 	cfg, err := providers.LoadConfig(a.ConfigPath)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && firstRun {
 		if werr := config.WriteTemplate(a.ConfigPath); werr != nil {
 			a.Log.Warn("could not write the configuration template", "file", a.ConfigPath, "err", werr)
 		} else {
 			a.Log.Info("first run: wrote a commented configuration template", "file", a.ConfigPath)
 		}
 		cfg, err = providers.LoadConfig(a.ConfigPath)
-		if errors.Is(err, fs.ErrNotExist) {
-			return &config.Config{Path: a.ConfigPath}, nil
-		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return &config.Config{Path: a.ConfigPath}, nil
 	}
 	if err != nil {
 		return &config.Config{Path: a.ConfigPath}, err
