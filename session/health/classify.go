@@ -388,7 +388,7 @@ func classifyTLS(err error) (Diagnosis, bool) {
 		}
 	case errors.As(err, &verifyErr):
 		detail = "certificate not accepted: " + verifyErr.Err.Error()
-	case errors.As(err, &recordErr):
+	case errors.As(err, &recordErr), errors.Is(err, http.ErrSchemeMismatch):
 		detail = "the server did not answer in TLS (an https:// URL pointing at a plain HTTP port?)"
 	case errors.As(err, &alertErr):
 		detail = "the server refused the TLS handshake (" + alertErr.Error() + ")"
