@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -323,4 +324,51 @@ func TestReconnect(t *testing.T) {
 	c := srv.call(t)
 	srv.click(t, c.id, "signin")
 	r.actions.want(t, "work")
+}
+
+// TestClicksOnlyFromTheServer: any program on the bus can send signals;
+// only the notification server's count.
+func TestClicksOnlyFromTheServer(t *testing.T) {
+	startBus(t)
+	srv := startServer(t, "actions")
+	r := run(t, Options{})
+	r.send(t, changed("a", health.RefreshTokenRevoked))
+	a := srv.call(t)
+
+	impostor, err := dbus.SessionBusPrivateNoAutoStartup()
+	if err == nil {
+		if err = impostor.Auth(nil); err == nil {
+			err = impostor.Hello()
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer impostor.Close()
+	if err := impostor.Emit(fdoPath, fdoIface+".ActionInvoked", a.id, "signin"); err != nil {
+		t.Fatal(err)
+	}
+	// A signal addressed to the notifier passes any match rule.
+	to := r.n.tr.(*dbusTransport).conn.Names()[0]
+	sig := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath:        dbus.MakeVariant(fdoPath),
+		dbus.FieldInterface:   dbus.MakeVariant(fdoIface),
+		dbus.FieldMember:      dbus.MakeVariant("ActionInvoked"),
+		dbus.FieldDestination: dbus.MakeVariant(to),
+		dbus.FieldSignature:   dbus.MakeVariant(dbus.SignatureOf(a.id, "")),
+	}, Body: []any{a.id, "signin"}}
+	if call := impostor.Send(sig, nil); call.Err != nil {
+		t.Fatal(call.Err)
+	}
+	// A round trip: the bus has routed the impostor's signals before it
+	// answers, so they reach the notifier before the server's click.
+	var id string
+	if err := impostor.BusObject().Call("org.freedesktop.DBus.GetId", 0).Store(&id); err != nil {
+		t.Fatal(err)
+	}
+
+	r.send(t, changed("b", health.RefreshTokenRevoked))
+	b := srv.call(t)
+	srv.click(t, b.id, "signin")
+	r.actions.want(t, "b")
 }

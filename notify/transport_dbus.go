@@ -37,6 +37,7 @@ type dbusTransport struct {
 	mu     sync.Mutex
 	conn   *dbus.Conn         // nil or closed: connect on the next show
 	closed bool               // by close: never connect again
+	owner  string             // unique bus name of the server the ids belong to
 	ids    map[string]uint32  // bubble key -> server id
 	msgs   map[uint32]message // server id -> what it shows
 }
@@ -77,9 +78,15 @@ func (t *dbusTransport) connectLocked() error {
 	conn.Signal(ch)
 	go t.listen(conn, ch)
 	t.conn = conn
+	t.forgetAllLocked("")
+	return nil
+}
+
+// forgetAllLocked drops every id: they belonged to another server.
+func (t *dbusTransport) forgetAllLocked(owner string) {
+	t.owner = owner
 	t.ids = map[string]uint32{}
 	t.msgs = map[uint32]message{}
-	return nil
 }
 
 func (t *dbusTransport) show(m message) error {
@@ -120,6 +127,16 @@ func (t *dbusTransport) notifyLocked(m message) error {
 	var caps []string
 	if err := obj.CallWithContext(ctx, fdoIface+".GetCapabilities", 0).Store(&caps); err != nil {
 		return noServer(err)
+	}
+	// Clicks count only from the server that showed the bubble (any
+	// program on the bus can send a signal), and ids from an earlier
+	// server mean nothing to this one.
+	var owner string
+	if err := t.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, fdoName).Store(&owner); err != nil {
+		return noServer(err)
+	}
+	if owner != t.owner {
+		t.forgetAllLocked(owner)
 	}
 	body := m.body
 	var actions []string
@@ -172,7 +189,7 @@ func (t *dbusTransport) listen(conn *dbus.Conn, ch <-chan *dbus.Signal) {
 		id, _ := sig.Body[0].(uint32)
 		t.mu.Lock()
 		m, ok := t.msgs[id]
-		if conn != t.conn {
+		if conn != t.conn || sig.Sender != t.owner {
 			ok = false
 		}
 		switch sig.Name {
