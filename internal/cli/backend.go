@@ -22,8 +22,8 @@ import (
 // unlock prompt must not hang the CLI or the agent.
 const keyringTimeout = 5 * time.Second
 
-// agent returns a client for the running agent's socket.
-func agent() (*api.Client, error) {
+// agentClient returns a client for the running agent's socket.
+func agentClient() (*api.Client, error) {
 	sock, err := api.SocketPath()
 	if err != nil {
 		return nil, err
