@@ -77,7 +77,8 @@ func Classify(err error) Diagnosis {
 	}
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "refresh token is not set"): // x/oauth2's tokenRefresher
+	case strings.Contains(msg, "refresh token is not set"), // x/oauth2's tokenRefresher
+		strings.Contains(msg, "no refresh token"):
 		return diagnose(RefreshTokenMissing, "no refresh token is stored for this session")
 	case strings.Contains(msg, "unexpected EOF"): // x/oauth2 flattens body read errors with %v
 		return diagnose(IdPUnreachable, "the connection closed before the identity provider's reply was complete")
@@ -298,6 +299,7 @@ func replyDetail(re *oauth2.RetrieveError, code, desc, exception string) string 
 	b.WriteString(code)
 	if exception != "" {
 		b.WriteString(" (" + exception + ")")
+		desc = strings.TrimPrefix(desc, exception+": ") // some clients already prefix it
 	}
 	if desc != "" {
 		b.WriteString(": " + desc)
@@ -327,7 +329,7 @@ func bodySummary(re *oauth2.RetrieveError) string {
 	}
 	switch {
 	case body == "":
-		return " with an empty body instead of an OAuth reply"
+		return ": no readable OAuth reply"
 	case strings.Contains(ctype, "html") || strings.HasPrefix(strings.ToLower(body), "<"):
 		if m := htmlTitle.FindStringSubmatch(body); m != nil {
 			return fmt.Sprintf(": an HTML page %q instead of an OAuth reply", strings.TrimSpace(m[1]))

@@ -148,7 +148,7 @@ func TestClassifyRetryAfter(t *testing.T) {
 		retryAfter time.Duration
 		detail     string
 	}{
-		{"503 seconds", 503, map[string]string{"Retry-After": "120"}, "", IdPError, 2 * time.Minute, "HTTP 503 Service Unavailable with an empty body"},
+		{"503 seconds", 503, map[string]string{"Retry-After": "120"}, "", IdPError, 2 * time.Minute, "HTTP 503 Service Unavailable: no readable OAuth reply"},
 		{"429 http date", 429, map[string]string{
 			"Date":        date.Format(http.TimeFormat),
 			"Retry-After": date.Add(90 * time.Second).Format(http.TimeFormat),
@@ -368,5 +368,39 @@ func TestEveryReasonIsDescribed(t *testing.T) {
 		if !ok || info.Title == "" || info.Message == "" || info.Fix == "" {
 			t.Errorf("reason %q has no title, message or fix in the reason table: %+v", r, info)
 		}
+	}
+}
+
+// Providers also build RetrieveErrors themselves: from a browser callback
+// (no HTTP response) or from an AWS reply whose description they prefix.
+func TestClassifyProviderBuiltErrors(t *testing.T) {
+	awsHeader := http.Header{"X-Amzn-Errortype": {"InvalidGrantException:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/"}}
+	tests := []struct {
+		name   string
+		err    *oauth2.RetrieveError
+		want   Reason
+		detail string
+	}{
+		{"callback access_denied", &oauth2.RetrieveError{ErrorCode: "access_denied", ErrorDescription: "The user denied the request"},
+			InteractionRequired, "access_denied: The user denied the request"},
+		{"callback login_required", &oauth2.RetrieveError{ErrorCode: "login_required"}, InteractionRequired, "login_required"},
+		{"aws prefixed description", &oauth2.RetrieveError{
+			Response:         &http.Response{StatusCode: 400, Status: "400 Bad Request", Header: awsHeader},
+			ErrorCode:        "invalid_grant",
+			ErrorDescription: "InvalidGrantException: Invalid refresh token provided",
+		}, SSOSessionExpired, "invalid_grant (InvalidGrantException): Invalid refresh token provided"},
+		{"registration expired", &oauth2.RetrieveError{ErrorCode: "invalid_grant",
+			ErrorDescription: "ssokeeper's client registration with IAM Identity Center expired at 2026-03-01T00:00:00Z; sign in again to renew it"},
+			RefreshTokenExpired, "invalid_grant: ssokeeper's client registration with IAM Identity Center expired at 2026-03-01T00:00:00Z; sign in again to renew it"},
+		{"unreadable 200", &oauth2.RetrieveError{Response: &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}}},
+			IdPError, "HTTP 200 OK: no readable OAuth reply"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Classify(fmt.Errorf("session %q: %w", "aws", tt.err))
+			if d.Reason != tt.want || d.Detail != tt.detail {
+				t.Errorf("got %q %q, want %q %q", d.Reason, d.Detail, tt.want, tt.detail)
+			}
+		})
 	}
 }
