@@ -73,6 +73,9 @@ var errPartial = errors.New("the AWS SSO cache file is incomplete or not JSON")
 // readAttempts bounds how often a file being written is re-read.
 const readAttempts = 5
 
+// partialRead, when set by a test, runs after each unparseable read.
+var partialRead func(attempt int)
+
 // readCache reads the cache file. A missing file gives an error wrapping
 // fs.ErrNotExist; a file that stays unparseable gives errPartial.
 func readCache(path string) (*cacheFile, error) {
@@ -86,6 +89,9 @@ func readCache(path string) (*cacheFile, error) {
 		c, err = readCacheOnce(path)
 		if !errors.Is(err, errPartial) {
 			return c, err
+		}
+		if partialRead != nil {
+			partialRead(i)
 		}
 	}
 	return nil, err

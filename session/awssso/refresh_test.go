@@ -297,3 +297,22 @@ func assertNoSecrets(t *testing.T, msg string, s ssooidctest.Session) {
 		}
 	}
 }
+
+func TestRefreshWaitsForFileBeingWritten(t *testing.T) {
+	f := newFixture(t)
+	s := f.srv.NewSession()
+	full := s.CacheJSON("https://d-1234567890.awsapps.com/start", "eu-west-1", start)
+	f.writeRaw(t, full[:len(full)/2])
+	partialRead = func(attempt int) {
+		if attempt == 1 { // the CLI finishes writing after two reads
+			f.writeRaw(t, full)
+		}
+	}
+	t.Cleanup(func() { partialRead = nil })
+	if _, err := f.p.Refresh(context.Background(), s.RefreshToken); err != nil {
+		t.Fatalf("refresh after the file was completed: %v", err)
+	}
+	if exp := f.p.RegistrationExpiry(); !exp.Equal(s.RegistrationExpiresAt) {
+		t.Errorf("RegistrationExpiry = %v, want %v", exp, s.RegistrationExpiresAt)
+	}
+}

@@ -98,3 +98,18 @@ func (p *Provider) saveRegistration(r *registration) error {
 	}
 	return writeCache(p.regPath, c)
 }
+
+// RegistrationExpiry is when the client registration this session would
+// refresh with expires (zero when none is known), so status and doctor
+// can warn before the next sign-in has to renew it.
+func (p *Provider) RegistrationExpiry() time.Time {
+	c, _ := readCacheOnce(p.cachePath)
+	reg := fileRegistration(c)
+	if reg == nil {
+		reg = p.loadRegistration()
+	}
+	if reg == nil {
+		return time.Time{}
+	}
+	return reg.expiry()
+}

@@ -178,6 +178,23 @@ func (s *Server) NewSession() Session {
 		AccessToken: access, RefreshToken: refresh, ExpiresIn: s.accessTTL}
 }
 
+// CacheJSON is the AWS CLI cache file `aws sso login` would leave for
+// this session, signed in at now.
+func (s Session) CacheJSON(startURL, region string, now time.Time) []byte {
+	const layout = "2006-01-02T15:04:05Z"
+	data, _ := json.Marshal(map[string]string{
+		"startUrl":              startURL,
+		"region":                region,
+		"accessToken":           s.AccessToken,
+		"expiresAt":             now.Add(s.ExpiresIn).UTC().Format(layout),
+		"refreshToken":          s.RefreshToken,
+		"clientId":              s.ClientID,
+		"clientSecret":          s.ClientSecret,
+		"registrationExpiresAt": s.RegistrationExpiresAt.UTC().Format(layout),
+	})
+	return data
+}
+
 func (s *Server) addClientLocked(grants, redirects []string) (string, *client) {
 	id := random("client")
 	c := &client{secret: random("secret"), expiresAt: s.now().Add(s.regTTL).Truncate(time.Second),
