@@ -71,13 +71,19 @@ func refresh(t *testing.T, client *http.Client, tokenURL, refreshToken string) e
 
 func refreshCtx(t *testing.T, ctx context.Context, client *http.Client, tokenURL, refreshToken string) error {
 	t.Helper()
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
-	}
 	conf := &oauth2.Config{
 		ClientID: "ssokeeper",
 		Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams},
 	}
+	return refreshConf(t, ctx, client, conf, refreshToken)
+}
+
+func refreshConf(t *testing.T, ctx context.Context, client *http.Client, conf *oauth2.Config, refreshToken string) error {
+	t.Helper()
+	if client == nil {
+		client = &http.Client{Timeout: 5 * time.Second}
+	}
+	tokenURL := conf.Endpoint.TokenURL
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, client)
 	_, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err == nil {
