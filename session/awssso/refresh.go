@@ -1,0 +1,149 @@
+package awssso
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/session"
+	"golang.org/x/oauth2"
+)
+
+// ErrCacheWrite wraps a failure to write the AWS CLI's cache file after a
+// successful refresh or sign-in. The Tokens returned with it are valid and
+// their refresh token must still be kept (it may have been rotated).
+var ErrCacheWrite = errors.New("cannot write the AWS CLI's token cache")
+
+// Import reads the AWS CLI's cache file, so a session someone started with
+// `aws sso login` is adopted without another sign-in. A missing file gives
+// an error wrapping fs.ErrNotExist.
+func (p *Provider) Import() (*session.Tokens, error) {
+	c, err := readCache(p.cachePath)
+	if err != nil {
+		return nil, p.cacheReadError(err)
+	}
+	access, expiry := c.str("accessToken"), c.time("expiresAt")
+	if access == "" || expiry.IsZero() {
+		return nil, fmt.Errorf("session %q: the AWS CLI's token cache %s has no accessToken or expiresAt; sign in again", p.s.Name, p.cachePath)
+	}
+	if reg := fileRegistration(c); reg != nil && !reg.expired(p.now()) {
+		// Keep a copy: the CLI may delete its file while the refresh
+		// token we adopt still needs this client.
+		_ = p.saveRegistration(reg)
+	}
+	return &session.Tokens{
+		AccessToken:  access,
+		TokenType:    "Bearer",
+		RefreshToken: c.str("refreshToken"),
+		Expiry:       expiry,
+	}, nil
+}
+
+func (p *Provider) cacheReadError(err error) error {
+	switch {
+	case isNotExist(err):
+		return fmt.Errorf("session %q: no AWS CLI token cache at %s (sign in with ssokeeper or `aws sso login --sso-session %s`): %w",
+			p.s.Name, p.cachePath, p.s.SSOSession, err)
+	case errors.Is(err, errPartial):
+		return fmt.Errorf("session %q: the AWS CLI's token cache %s is incomplete (probably being written); ssokeeper will try again: %w",
+			p.s.Name, p.cachePath, err)
+	}
+	return fmt.Errorf("session %q: cannot read the AWS CLI's token cache %s: %w", p.s.Name, p.cachePath, err)
+}
+
+// Refresh redeems the refresh token with SSO OIDC CreateToken and writes the
+// new token to the AWS CLI's cache file before it returns.
+func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.Tokens, error) {
+	if refreshToken == "" {
+		return nil, fmt.Errorf("session %q: no refresh token to refresh with; sign in again", p.s.Name)
+	}
+	c, err := readCache(p.cachePath)
+	if err != nil && !isNotExist(err) {
+		// Unreadable or half-written: a transient error, file untouched.
+		return nil, p.cacheReadError(err)
+	}
+	reg := p.pickRegistration(c, refreshToken)
+	if reg == nil {
+		return nil, fmt.Errorf("session %q: %w", p.s.Name, &oauth2.RetrieveError{ErrorCode: "invalid_grant",
+			ErrorDescription: "no IAM Identity Center client registration is known for this session (neither in " + p.cachePath + " nor in ssokeeper's copy); sign in again"})
+	}
+	if reg.expired(p.now()) {
+		return nil, fmt.Errorf("session %q: %w", p.s.Name, &oauth2.RetrieveError{ErrorCode: "invalid_grant",
+			ErrorDescription: "ssokeeper's client registration with IAM Identity Center expired at " + reg.ExpiresAt + "; sign in again to renew it"})
+	}
+	var reply tokenReply
+	err = p.post(ctx, "/token", map[string]string{
+		"grantType":    "refresh_token",
+		"clientId":     reg.ClientID,
+		"clientSecret": reg.ClientSecret,
+		"refreshToken": refreshToken,
+	}, &reply)
+	if err != nil {
+		return nil, fmt.Errorf("session %q: refreshing the IAM Identity Center token: %w", p.s.Name, err)
+	}
+	return p.finish(reply, refreshToken, reg, c, time.Time{})
+}
+
+// finish turns a CreateToken reply into Tokens, writing the cache file
+// first. old is the cache file read before the call (may be nil);
+// sessionEnd is the end of the session when known.
+func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registration, old *cacheFile, sessionEnd time.Time) (*session.Tokens, error) {
+	if reply.AccessToken == "" {
+		return nil, fmt.Errorf("session %q: IAM Identity Center answered without an access token; ssokeeper will try again", p.s.Name)
+	}
+	if reply.ExpiresIn <= 0 {
+		reply.ExpiresIn = 3600
+	}
+	if reply.TokenType == "" {
+		reply.TokenType = "Bearer"
+	}
+	// Whole seconds: the file has no more, and the two must agree.
+	expiry := p.now().Truncate(time.Second).Add(time.Duration(reply.ExpiresIn) * time.Second)
+	keep := reply.RefreshToken
+	if keep == "" {
+		keep = usedRefresh
+	}
+	tok := &session.Tokens{
+		AccessToken:   reply.AccessToken,
+		TokenType:     reply.TokenType,
+		RefreshToken:  reply.RefreshToken,
+		IDToken:       reply.IDToken,
+		Expiry:        expiry,
+		RefreshExpiry: sessionEnd,
+	}
+	_ = p.saveRegistration(reg)
+	if err := p.writeTokens(old, reply.AccessToken, keep, expiry, reg); err != nil {
+		return tok, fmt.Errorf("session %q: %w %s: %w", p.s.Name, ErrCacheWrite, p.cachePath, err)
+	}
+	return tok, nil
+}
+
+// writeTokens rewrites the cache file with every field the AWS CLI and
+// SDKs need, keeping the fields it does not know.
+func (p *Provider) writeTokens(old *cacheFile, access, refresh string, expiry time.Time, reg *registration) error {
+	// Re-read just before writing, to keep what the CLI may have added
+	// meanwhile; fall back to what was read before the call.
+	c, err := readCache(p.cachePath)
+	if err != nil {
+		c = old
+	}
+	if c == nil {
+		c = &cacheFile{}
+	}
+	if c.Fields == nil {
+		c.Fields = map[string]json.RawMessage{}
+	}
+	c.set("startUrl", p.s.StartURL)
+	c.set("region", p.s.Region)
+	c.set("accessToken", access)
+	c.setTime("expiresAt", expiry)
+	if refresh != "" {
+		c.set("refreshToken", refresh)
+	}
+	c.set("clientId", reg.ClientID)
+	c.set("clientSecret", reg.ClientSecret)
+	c.set("registrationExpiresAt", reg.ExpiresAt)
+	return writeCache(p.cachePath, c)
+}
