@@ -1,0 +1,124 @@
+package idp
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/ssokeeper/ssokeeper/session"
+)
+
+// ErrTimedOut is wrapped by Login when nobody finished the sign-in in time.
+var ErrTimedOut = errors.New("the sign-in timed out")
+
+const defaultLoginTimeout = 5 * time.Minute
+
+// Login signs the person in: with the browser, or with the device flow
+// when req.Device is set. It returns the tokens with RefreshToken empty
+// when the IdP issued none.
+func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*session.Tokens, error) {
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = defaultLoginTimeout
+	}
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var t *session.Tokens
+	var err error
+	if req.Device {
+		t, err = p.loginDevice(lctx, req)
+	} else {
+		t, err = p.loginBrowser(lctx, req)
+	}
+	if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
+		how := "`ssokeeper login " + p.s.Name + "` or the Sign in menu item"
+		return nil, fmt.Errorf("session %q: %w after %v without an answer from the browser; start it again with %s: %w",
+			p.s.Name, ErrTimedOut, timeout, how, context.DeadlineExceeded)
+	}
+	return t, err
+}
+
+// loginBrowser runs the authorization-code flow with PKCE (S256), state
+// and nonce, redirecting to a loopback listener on 127.0.0.1 (RFC 8252).
+func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (*session.Tokens, error) {
+	if req.OpenURL == nil {
+		return nil, fmt.Errorf("session %q: no browser can be opened here; sign in with the device flow (`ssokeeper login %s --device`)", p.s.Name, p.s.Name)
+	}
+	d, err := p.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("session %q: cannot listen on 127.0.0.1 for the sign-in reply: %w", p.s.Name, err)
+	}
+	cfg, err := p.config(d, "http://"+l.Addr().String()+"/callback")
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	cb := &callback{
+		p: p, ctx: p.withClient(ctx), cfg: cfg, verifier: d.verifier,
+		state: rand.Text(), nonce: rand.Text(), pkce: oauth2.GenerateVerifier(),
+		done: make(chan result, 1),
+	}
+	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	defer func() {
+		// Let the page just written reach the browser, then stop.
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			srv.Close()
+		}
+	}()
+
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(cb.pkce), oidc.Nonce(cb.nonce)}
+	for k, v := range p.authParams() {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	if err := req.OpenURL(cfg.AuthCodeURL(cb.state, opts...)); err != nil {
+		return nil, fmt.Errorf("session %q: cannot open the browser: %w; set $BROWSER or sign in with `ssokeeper login %s --device`", p.s.Name, err, p.s.Name)
+	}
+	select {
+	case r := <-cb.done:
+		return r.tokens, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("session %q: sign-in stopped: %w", p.s.Name, ctx.Err())
+	}
+}
+
+// verifyIDToken checks the ID token's signature, issuer, audience and
+// expiry and, when nonce is set, its nonce.
+func (p *Provider) verifyIDToken(ctx context.Context, v *oidc.IDTokenVerifier, t *session.Tokens, nonce string) error {
+	if t.IDToken == "" {
+		if hasScope(p.s.Scopes, oidc.ScopeOpenID) {
+			return fmt.Errorf("session %q: the IdP sent no ID token although the openid scope was asked for", p.s.Name)
+		}
+		return nil
+	}
+	id, err := v.Verify(ctx, t.IDToken)
+	if err != nil {
+		return fmt.Errorf("session %q: the ID token from %s is not valid: %w", p.s.Name, p.s.Issuer, err)
+	}
+	if nonce != "" && id.Nonce != nonce {
+		return fmt.Errorf("session %q: the ID token from %s does not carry this sign-in's nonce (a replayed or foreign reply); sign in again", p.s.Name, p.s.Issuer)
+	}
+	return nil
+}
+
+func hasScope(scopes []string, s string) bool {
+	for _, x := range scopes {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
