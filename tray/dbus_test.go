@@ -1,0 +1,476 @@
+//go:build linux
+
+package tray
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	_ "image/png"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/ssokeeper/ssokeeper/assets"
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/clock"
+	"github.com/ssokeeper/ssokeeper/session/health"
+)
+
+// fakeBackend records intents and lets the test push updates.
+type fakeBackend struct {
+	mu      sync.Mutex
+	snap    session.Snapshot
+	updates chan session.Update
+	intents chan string
+}
+
+func newFakeBackend(s session.Snapshot) *fakeBackend {
+	return &fakeBackend{snap: s, updates: make(chan session.Update, 8), intents: make(chan string, 16)}
+}
+
+func (f *fakeBackend) Subscribe() (<-chan session.Update, func()) { return f.updates, func() {} }
+func (f *fakeBackend) Snapshot() session.Snapshot {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.snap
+}
+func (f *fakeBackend) Login(n string)   { f.intents <- "login " + n }
+func (f *fakeBackend) Refresh(n string) { f.intents <- "refresh " + n }
+func (f *fakeBackend) Logout(n string)  { f.intents <- "logout " + n }
+func (f *fakeBackend) RefreshAll()      { f.intents <- "refresh-all" }
+
+func (f *fakeBackend) push(s session.Snapshot) {
+	f.mu.Lock()
+	f.snap = s
+	f.mu.Unlock()
+	f.updates <- session.Update{Snapshot: s}
+}
+
+type fakeAutostart struct {
+	mu sync.Mutex
+	on bool
+}
+
+func (a *fakeAutostart) Enabled() (bool, error) { a.mu.Lock(); defer a.mu.Unlock(); return a.on, nil }
+func (a *fakeAutostart) SetEnabled(on bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.on = on
+	return nil
+}
+
+// node is one dbusmenu item as a tray host reads it.
+type node struct {
+	id       int32
+	label    string
+	visible  bool
+	enabled  bool
+	toggle   int32
+	children []node
+}
+
+type item struct {
+	conn *dbus.Conn
+	dest string
+}
+
+func (it item) layout(t *testing.T) node {
+	t.Helper()
+	n, err := it.tryLayout()
+	if err != nil {
+		t.Fatalf("GetLayout: %v", err)
+	}
+	return n
+}
+
+func (it item) tryLayout() (node, error) {
+	var rev uint32
+	var root struct {
+		V0 int32
+		V1 map[string]dbus.Variant
+		V2 []dbus.Variant
+	}
+	call := it.conn.Object(it.dest, "/StatusNotifierItem/menu").Call(
+		"com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
+	if err := call.Store(&rev, &root); err != nil {
+		return node{}, err
+	}
+	return toNode(root.V0, root.V1, root.V2), nil
+}
+
+func toNode(id int32, props map[string]dbus.Variant, kids []dbus.Variant) node {
+	n := node{id: id, visible: true, enabled: true}
+	if v, ok := props["label"]; ok {
+		n.label, _ = v.Value().(string)
+	}
+	if v, ok := props["visible"]; ok {
+		n.visible, _ = v.Value().(bool)
+	}
+	if v, ok := props["enabled"]; ok {
+		n.enabled, _ = v.Value().(bool)
+	}
+	if v, ok := props["toggle-state"]; ok {
+		n.toggle, _ = v.Value().(int32)
+	}
+	for _, k := range kids {
+		// Children arrive as (ia{sv}av) structs, decoded as []interface{}.
+		if s, ok := k.Value().([]interface{}); ok && len(s) == 3 {
+			p, _ := s[1].(map[string]dbus.Variant)
+			c, _ := s[2].([]dbus.Variant)
+			n.children = append(n.children, toNode(s[0].(int32), p, c))
+		}
+	}
+	return n
+}
+
+// visible lists the labels a person sees, submenus indented by ">".
+func (n node) visibleLabels(prefix string) []string {
+	var out []string
+	for _, c := range n.children {
+		if !c.visible || c.label == "" {
+			continue
+		}
+		out = append(out, prefix+c.label)
+		out = append(out, c.visibleLabels(prefix+">")...)
+	}
+	return out
+}
+
+func (n node) find(path ...string) (node, bool) {
+	if len(path) == 0 {
+		return n, true
+	}
+	for _, c := range n.children {
+		if c.visible && strings.HasPrefix(c.label, path[0]) {
+			return c.find(path[1:]...)
+		}
+	}
+	return node{}, false
+}
+
+// waitFor polls the bus until ok holds: systray updates asynchronously.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !ok() {
+		select {
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}
+
+func (it item) waitMenu(t *testing.T, what string, ok func(labels []string, root node) bool) node {
+	t.Helper()
+	var root node
+	var err error
+	deadline := time.After(5 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		root, err = it.tryLayout() // the item may not be exported yet
+		if err == nil && ok(root.visibleLabels(""), root) {
+			return root
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s (%v); the menu reads:\n%s", what, err, strings.Join(root.visibleLabels(""), "\n"))
+		case <-tick.C:
+		}
+	}
+}
+
+func (it item) click(t *testing.T, root node, path ...string) {
+	t.Helper()
+	n, ok := root.find(path...)
+	if !ok {
+		t.Fatalf("no menu item %q in %q", path, root.visibleLabels(""))
+	}
+	call := it.conn.Object(it.dest, "/StatusNotifierItem/menu").Call(
+		"com.canonical.dbusmenu.Event", 0, n.id, "clicked", dbus.MakeVariant(""), uint32(0))
+	if call.Err != nil {
+		t.Fatalf("Event clicked %q: %v", path, call.Err)
+	}
+}
+
+func (it item) prop(t *testing.T, name string) dbus.Variant {
+	t.Helper()
+	v, err := it.conn.Object(it.dest, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem." + name)
+	if err != nil {
+		t.Fatalf("property %s: %v", name, err)
+	}
+	return v
+}
+
+// pixmap is the ARGB data a tray host reads for an icon.
+func pixmap(t *testing.T, k assets.Kind) []byte {
+	img, _, err := image.Decode(bytes.NewReader(assets.TrayIcon(k)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, a := img.At(x, y).RGBA()
+			out = append(out, byte(a), byte(r), byte(g), byte(bl))
+		}
+	}
+	return out
+}
+
+func (it item) iconIs(t *testing.T, k assets.Kind) bool {
+	var px []struct {
+		W, H int32
+		Pix  []byte
+	}
+	if err := it.prop(t, "IconPixmap").Store(&px); err != nil {
+		t.Fatalf("IconPixmap: %v", err)
+	}
+	return len(px) == 1 && bytes.Equal(px[0].Pix, pixmap(t, k))
+}
+
+func (it item) tooltip(t *testing.T) string {
+	var tip struct {
+		V0 string
+		V1 []struct {
+			W, H int32
+			Pix  []byte
+		}
+		V2, V3 string
+	}
+	if err := it.prop(t, "ToolTip").Store(&tip); err != nil {
+		t.Fatalf("ToolTip: %v", err)
+	}
+	return tip.V2
+}
+
+func expectIntent(t *testing.T, b *fakeBackend, want string) {
+	t.Helper()
+	select {
+	case got := <-b.intents:
+		if got != want {
+			t.Fatalf("backend got %q, want %q", got, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("backend never got %q", want)
+	}
+}
+
+func contains(labels []string, want ...string) bool {
+	for _, w := range want {
+		found := false
+		for _, l := range labels {
+			found = found || l == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func sessionCount(labels []string) int {
+	n := 0
+	for _, l := range labels {
+		if strings.Contains(l, " — ") && !strings.HasPrefix(l, ">") {
+			n++
+		}
+	}
+	return n
+}
+
+// The tray runs once per process (systray's globals), so one test walks
+// through everything in order, talking to it over the real session bus
+// exactly as a tray host does.
+func TestTrayOverDBus(t *testing.T) {
+	if raceDetector {
+		t.Skip("fyne.io/systray races with its own D-Bus handlers; run this test without -race")
+	}
+	if _, err := privateBus(); err != nil {
+		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	fc := clock.NewFake(now)
+	fc.TimerSet = make(chan time.Duration, 100)
+	next := func(d time.Duration) *time.Time { t := fc.Now().Add(d); return &t }
+	work := failing("work", health.RefreshTokenRevoked)
+	home := session.Status{Name: "home", State: health.Healthy, NextRefresh: next(12 * time.Minute)}
+	b := newFakeBackend(session.Snapshot{Sessions: []session.Status{work, home}})
+	as := &fakeAutostart{}
+	opened := make(chan string, 4)
+	quit := make(chan struct{})
+	opts := Options{
+		ConfigPath: "/cfg/config.toml", LogPath: "/state/ssokeeper.log",
+		Open:      func(p string) error { opened <- p; return nil },
+		Autostart: as,
+		Quit:      func() { close(quit) },
+		Clock:     fc,
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- Run(context.Background(), b, opts) }()
+
+	it := item{conn, fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", os.Getpid())}
+	root := it.waitMenu(t, "the first snapshot in the menu", func(l []string, _ node) bool {
+		return contains(l, "work — sign-in needed: refresh token revoked", "home — OK, refreshes in 12 min",
+			">Sign in", ">Details", ">>Fix: Sign in again; if this keeps happening, ask your IT",
+			"Refresh all", "Start at login", "Open configuration", "Open log", "Quit")
+	})
+	if !it.iconIs(t, assets.Action) {
+		t.Error("icon is not the action-needed icon")
+	}
+	if tip := it.tooltip(t); tip != "work: sign-in needed; 1 other OK" {
+		t.Errorf("tooltip %q", tip)
+	}
+	if v := it.prop(t, "ItemIsMenu").Value(); v != false {
+		t.Errorf("ItemIsMenu = %v: a click must reach the tray, not open the menu", v)
+	}
+
+	t.Run("click Sign in", func(t *testing.T) {
+		it.click(t, root, "work —", "Sign in")
+		expectIntent(t, b, "login work")
+		it.click(t, root, "home —", "Refresh now")
+		expectIntent(t, b, "refresh home")
+		it.click(t, root, "home —", "Sign out")
+		expectIntent(t, b, "logout home")
+		it.click(t, root, "Refresh all")
+		expectIntent(t, b, "refresh-all")
+	})
+
+	t.Run("click on the icon signs in who needs it", func(t *testing.T) {
+		aws := failing("aws", health.SessionEnded)
+		b.push(session.Snapshot{Sessions: []session.Status{work, home, aws}})
+		it.waitMenu(t, "three sessions", func(l []string, _ node) bool { return contains(l, "aws — session ended") })
+		if err := conn.Object(it.dest, "/StatusNotifierItem").Call("org.kde.StatusNotifierItem.Activate", 0, int32(0), int32(0)).Err; err != nil {
+			t.Fatal(err)
+		}
+		expectIntent(t, b, "login work")
+		expectIntent(t, b, "login aws")
+	})
+
+	t.Run("icon and labels follow health", func(t *testing.T) {
+		ok := session.Status{Name: "work", State: health.Healthy, NextRefresh: next(30 * time.Minute)}
+		b.push(session.Snapshot{Sessions: []session.Status{ok, home}})
+		it.waitMenu(t, "work healthy", func(l []string, _ node) bool {
+			return contains(l, "work — OK, refreshes in 30 min") && sessionCount(l) == 2
+		})
+		// The tray sets the icon before the tooltip; reading the icon only
+		// once the tooltip changed avoids a data race inside systray.
+		waitFor(t, "the OK tooltip", func() bool { return it.tooltip(t) == "2 sessions OK" })
+		if !it.iconIs(t, assets.OK) {
+			t.Error("icon is not the OK icon")
+		}
+
+		retry := failing("work", health.IdPUnreachable)
+		retry.NextRefresh = next(40 * time.Second)
+		b.push(session.Snapshot{Sessions: []session.Status{retry, home}})
+		waitFor(t, "the retrying tooltip", func() bool { return it.tooltip(t) == "work: retrying; 1 other OK" })
+		if !it.iconIs(t, assets.Attention) {
+			t.Error("icon is not the attention icon")
+		}
+	})
+
+	t.Run("sessions added and removed leave no stale items", func(t *testing.T) {
+		var many []session.Status
+		for _, n := range []string{"a", "b", "c", "d", "e"} {
+			many = append(many, session.Status{Name: n, State: health.Healthy, NextRefresh: next(time.Hour)})
+		}
+		b.push(session.Snapshot{Sessions: many})
+		root := it.waitMenu(t, "five sessions", func(l []string, _ node) bool {
+			// After a rebuild systray serves one level first (for GTK hosts).
+			return sessionCount(l) == 5 && contains(l, "e — OK, refreshes in 1 h", ">Sign in")
+		})
+		labels := root.visibleLabels("")
+		if labels[len(labels)-1] != "Quit" || strings.Contains(strings.Join(labels, "\n"), "work") {
+			t.Errorf("menu after growing:\n%s", strings.Join(labels, "\n"))
+		}
+		it.click(t, root, "e —", "Sign in")
+		expectIntent(t, b, "login e")
+
+		b.push(session.Snapshot{Sessions: many[3:4]})
+		root = it.waitMenu(t, "one session", func(l []string, _ node) bool { return sessionCount(l) == 1 })
+		for _, l := range root.visibleLabels("") {
+			for _, gone := range []string{"a —", "b —", "c —", "e —"} {
+				if strings.HasPrefix(l, gone) {
+					t.Errorf("stale item %q", l)
+				}
+			}
+		}
+		it.click(t, root, "d —", "Sign in")
+		expectIntent(t, b, "login d")
+
+		b.push(session.Snapshot{})
+		root = it.waitMenu(t, "no sessions", func(l []string, _ node) bool {
+			return sessionCount(l) == 1 && contains(l, "No sessions — open configuration")
+		})
+		waitFor(t, "the no-sessions tooltip", func() bool { return it.tooltip(t) == "No sessions — open configuration" })
+		if !it.iconIs(t, assets.NoSessions) {
+			t.Error("icon is not the no-sessions icon")
+		}
+		it.click(t, root, "No sessions")
+		if p := <-opened; p != opts.ConfigPath {
+			t.Errorf("opened %q", p)
+		}
+	})
+
+	t.Run("relative times tick", func(t *testing.T) {
+		b.push(session.Snapshot{Sessions: []session.Status{home}})
+		it.waitMenu(t, "home", func(l []string, _ node) bool { return contains(l, "home — OK, refreshes in 12 min") })
+		<-fc.TimerSet // the loop has planned its minute tick
+		fc.Advance(time.Minute)
+		it.waitMenu(t, "a minute later", func(l []string, _ node) bool { return contains(l, "home — OK, refreshes in 11 min") })
+	})
+
+	t.Run("open files and autostart", func(t *testing.T) {
+		root := it.layout(t)
+		it.click(t, root, "Open log")
+		if p := <-opened; p != opts.LogPath {
+			t.Errorf("opened %q", p)
+		}
+		it.click(t, root, "Start at login")
+		waitFor(t, "the checkbox", func() bool {
+			n, _ := it.layout(t).find("Start at login")
+			return n.toggle == 1
+		})
+		if on, _ := as.Enabled(); !on {
+			t.Error("autostart not enabled")
+		}
+	})
+
+	t.Run("quit", func(t *testing.T) {
+		it.click(t, it.layout(t), "Quit")
+		select {
+		case err := <-ran:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after Quit")
+		}
+		select {
+		case <-quit:
+		default:
+			t.Error("Options.Quit was not called")
+		}
+		if err := Run(context.Background(), b, opts); err == nil {
+			t.Error("a second Run should fail")
+		}
+	})
+}
