@@ -226,6 +226,7 @@ var entraCodes = map[string]Reason{
 	"7000112": ClientMisconfigured, // application disabled
 	"700025":  ClientMisconfigured, // public client must not send a secret
 	"9002327": ClientMisconfigured, // SPA tokens need cross-origin redemption
+	"9002326": ClientMisconfigured, // cross-origin redemption only for SPA clients
 	"50011":   ClientMisconfigured, // redirect URI mismatch
 }
 
