@@ -62,7 +62,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	}
 	m.loginQueue.Lock()
 	defer m.loginQueue.Unlock()
-	ctx, cancel := context.WithTimeout(m.runCtx, req.Timeout+30e9)
+	ctx, cancel := context.WithTimeout(m.lifetime(), req.Timeout+30e9)
 	defer cancel()
 	// The session lock spans the whole sign-in: a CLI elsewhere that wants
 	// to sign in too waits here instead of opening a second tab.

@@ -112,6 +112,13 @@ func New(opts Options) (*Manager, error) {
 	return m, nil
 }
 
+// lifetime is the context refreshes and sign-ins run under.
+func (m *Manager) lifetime() context.Context {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.runCtx
+}
+
 func (m *Manager) statePath() string { return filepath.Join(m.opts.StateDir, "state.json") }
 
 // apply installs a configuration: new sessions are added, removed ones
@@ -135,6 +142,12 @@ func (m *Manager) apply(cfg *config.Config, st *store.State) {
 		s := m.newSess(c)
 		if old != nil {
 			s.st, s.access, s.lastReason, s.detail = old.st, old.access, old.lastReason, old.detail
+			s.rt, s.rtLoaded = old.rt, old.rtLoaded
+			if s.lastReason == health.ClientMisconfigured && s.st.HasRefreshToken {
+				// The client settings changed: try them at once.
+				s.lastReason, s.detail = health.None, ""
+				s.st.NextRefresh = m.clk.Now()
+			}
 		} else if st != nil {
 			s.restore(st.Sessions[c.Name], m.clk.Now())
 		}

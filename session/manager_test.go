@@ -271,7 +271,8 @@ func TestTransientFailuresKeepTokenAndRecover(t *testing.T) {
 			if st.ConsecutiveFailures != 1 || st.NextRefresh == nil {
 				t.Fatalf("want one failure and a planned retry, got %+v", st)
 			}
-			if wait := st.NextRefresh.Sub(r.clk.Now()); wait < tc.minBackoff {
+			// Status times are whole seconds: allow one for rounding.
+			if wait := st.NextRefresh.Sub(r.clk.Now()); wait < tc.minBackoff-time.Second {
 				t.Errorf("retry in %v, want at least %v", wait, tc.minBackoff)
 			}
 			if err := r.idp.Clear(); err != nil {
@@ -287,20 +288,28 @@ func TestTransientFailuresKeepTokenAndRecover(t *testing.T) {
 	}
 }
 
-func TestWrongClientIsConfigError(t *testing.T) {
+func TestRejectedClientSecretIsConfigError(t *testing.T) {
 	r := newRig(t, testidp.Options{})
+	id, secret := r.idp.ConfidentialClient()
+	c := r.sessionConfig("work")
+	c.ClientID, c.ClientSecret = id, true
+	r.cfg.Sessions = []config.Session{c}
+	r.restart()
+	if err := r.secrets.Set("work", store.ClientSecret, secret); err != nil {
+		t.Fatal(err)
+	}
 	r.login("work")
 	rt := r.refreshToken("work")
-	bad := r.sessionConfig("work")
-	bad.ClientID = "no-such-client"
-	r.m.Reload(&config.Config{Sessions: []config.Session{bad}}, nil)
+	// The client secret expires (Entra AADSTS7000222) or is rotated by an
+	// admin: the IdP now rejects the client, not the refresh token.
+	r.secrets.Set("work", store.ClientSecret, "an-old-secret") //nolint:errcheck
 	r.m.Refresh(context.Background(), "work") //nolint:errcheck
 	st := r.waitFor("work", "config_error", func(st session.Status) bool { return st.State == health.ConfigError })
 	if st.Reason != health.ClientMisconfigured {
 		t.Errorf("reason %q (%s), want client_misconfigured", st.Reason, st.Detail)
 	}
 	if r.refreshToken("work") != rt {
-		t.Error("a client error discarded the refresh token; fixing the config would need a sign-in")
+		t.Error("a client error discarded the refresh token; fixing the secret would need a sign-in")
 	}
 }
 

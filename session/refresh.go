@@ -58,7 +58,7 @@ func (m *Manager) doRefresh(s *sess, force bool) error {
 	if s.provErr != nil {
 		return fmt.Errorf("%s: %w", s.name, s.provErr)
 	}
-	ctx, cancel := context.WithTimeout(m.runCtx, 2*m.opts.HTTPTimeout)
+	ctx, cancel := context.WithTimeout(m.lifetime(), 2*m.opts.HTTPTimeout)
 	defer cancel()
 	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
 	if err != nil {
