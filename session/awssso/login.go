@@ -49,6 +49,9 @@ func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*sessio
 		reply, err = p.browserLogin(ctx, reg, req)
 	}
 	if err != nil {
+		if isInvalidClient(err) {
+			p.forgetRegistration(reg) // the next try registers anew
+		}
 		return nil, p.loginError(ctx, timeout, "signing in to IAM Identity Center", err)
 	}
 	old, _ := readCache(p.cachePath) // keep the CLI's other fields if it reads

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
-	"golang.org/x/oauth2"
 )
 
 // ErrCacheWrite wraps a failure to write the AWS CLI's cache file after a
@@ -66,12 +65,10 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 	}
 	reg := p.pickRegistration(c, refreshToken)
 	if reg == nil {
-		return nil, fmt.Errorf("session %q: %w", p.s.Name, &oauth2.RetrieveError{ErrorCode: "invalid_grant",
-			ErrorDescription: "no IAM Identity Center client registration is known for this session (neither in " + p.cachePath + " nor in ssokeeper's copy); sign in again"})
+		return nil, noRegistration(p.s.Name, p.cachePath)
 	}
 	if reg.expired(p.now()) {
-		return nil, fmt.Errorf("session %q: %w", p.s.Name, &oauth2.RetrieveError{ErrorCode: "invalid_grant",
-			ErrorDescription: "ssokeeper's client registration with IAM Identity Center expired at " + reg.ExpiresAt + "; sign in again to renew it"})
+		return nil, registrationExpired(p.s.Name, reg)
 	}
 	var reply tokenReply
 	err = p.post(ctx, "/token", map[string]string{
@@ -81,7 +78,10 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 		"refreshToken": refreshToken,
 	}, &reply)
 	if err != nil {
-		return nil, fmt.Errorf("session %q: refreshing the IAM Identity Center token: %w", p.s.Name, err)
+		if isInvalidClient(err) {
+			p.forgetRegistration(reg)
+		}
+		return nil, clientRejected(fmt.Errorf("session %q: refreshing the IAM Identity Center token: %w", p.s.Name, err))
 	}
 	return p.finish(reply, refreshToken, reg, c, time.Time{})
 }

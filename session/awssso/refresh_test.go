@@ -12,6 +12,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/awssso/ssooidctest"
+	"github.com/ssokeeper/ssokeeper/session/health"
 	"golang.org/x/oauth2"
 )
 
@@ -156,6 +157,9 @@ func TestRefreshEndedSessionIsInvalidGrant(t *testing.T) {
 		t.Errorf("description %q does not name the exception", re.ErrorDescription)
 	}
 	assertNoSecrets(t, err.Error(), s)
+	if d := health.Classify(err); d.Reason != health.SSOSessionExpired || !d.RefreshTokenDead() {
+		t.Errorf("Classify = %+v, want sso_session_expired (needs login)", d)
+	}
 	if now, _ := os.ReadFile(f.p.CacheFile()); string(now) != string(orig) {
 		t.Error("a failed refresh changed the cache file")
 	}
@@ -172,6 +176,9 @@ func TestRefreshServerErrorIsTransient(t *testing.T) {
 		t.Fatalf("got %v, want a 500 RetrieveError with server_error", err)
 	}
 	assertNoSecrets(t, err.Error(), s)
+	if d := health.Classify(err); d.Reason != health.IdPError || !d.Transient {
+		t.Errorf("Classify = %+v, want a transient idp_error", d)
+	}
 	// The next try works: nothing was thrown away.
 	if _, err := f.p.Refresh(context.Background(), s.RefreshToken); err != nil {
 		t.Fatal(err)
@@ -208,6 +215,9 @@ func TestRefreshKeepsHalfWrittenFile(t *testing.T) {
 	if !strings.Contains(err.Error(), f.p.CacheFile()) {
 		t.Errorf("error %q does not name the file", err)
 	}
+	if d := health.Classify(err); !d.Transient {
+		t.Errorf("Classify = %+v, want transient: the refresh token must be kept", d)
+	}
 	if got, _ := os.ReadFile(f.p.CacheFile()); string(got) != string(half) {
 		t.Fatal("the half-written file was overwritten")
 	}
@@ -225,12 +235,37 @@ func TestRefreshExpiredRegistrationNeedsSignIn(t *testing.T) {
 	s.RegistrationExpiresAt = start.Add(-time.Minute)
 	f.seed(t, s, nil)
 	_, err := f.p.Refresh(context.Background(), s.RefreshToken)
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" || !strings.Contains(err.Error(), "sign in again") {
-		t.Fatalf("got %v, want invalid_grant telling to sign in again", err)
+	if !errors.Is(err, ErrRegistrationExpired) || !strings.Contains(err.Error(), "sign in again") {
+		t.Fatalf("got %v, want ErrRegistrationExpired telling to sign in again", err)
+	}
+	if d := health.Classify(err); d.Reason != health.RefreshTokenExpired || !d.RefreshTokenDead() {
+		t.Errorf("Classify = %+v, want refresh_token_expired (needs login)", d)
 	}
 	if n := f.srv.Count("/token", ""); n != 0 {
 		t.Fatalf("%d token requests with an expired registration", n)
+	}
+}
+
+func TestRefreshRejectedClientNeedsSignIn(t *testing.T) {
+	f := newFixture(t)
+	s := f.srv.NewSession()
+	f.seed(t, s, nil)
+	if _, err := f.p.Import(); err != nil { // our copy of the registration
+		t.Fatal(err)
+	}
+	f.clk.Add(91 * 24 * time.Hour) // the server expired it; our clock says otherwise
+	f.p.now = func() time.Time { return start }
+	_, err := f.p.Refresh(context.Background(), s.RefreshToken)
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.ErrorCode != "invalid_client" {
+		t.Fatalf("got %v, want the server's invalid_client", err)
+	}
+	// ssokeeper registers its own client: nothing to fix in a config file.
+	if d := health.Classify(err); d.Reason == health.ClientMisconfigured || !d.RefreshTokenDead() {
+		t.Errorf("Classify = %+v, want a reason that asks for a new sign-in", d)
+	}
+	if f.p.loadRegistration() != nil {
+		t.Error("a rejected registration is still kept for the next sign-in")
 	}
 }
 

@@ -2,9 +2,12 @@ package awssso
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // registration is an SSO OIDC client registration (RegisterClient). It is
@@ -112,4 +115,17 @@ func (p *Provider) RegistrationExpiry() time.Time {
 		return time.Time{}
 	}
 	return reg.expiry()
+}
+
+// forgetRegistration drops our copy when IAM Identity Center rejected it,
+// so the next sign-in registers a new client instead of failing again.
+func (p *Provider) forgetRegistration(r *registration) {
+	if own := p.loadRegistration(); own != nil && own.ClientID == r.ClientID {
+		_ = os.Remove(p.regPath)
+	}
+}
+
+func isInvalidClient(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == "invalid_client"
 }
