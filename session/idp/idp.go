@@ -86,7 +86,13 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 	if p.disc != nil {
 		return p.disc, nil
 	}
-	op, err := oidc.NewProvider(p.withClient(ctx), p.s.Issuer)
+	dctx := p.withClient(ctx)
+	if p.s.MultiTenant() {
+		// Entra's common/organizations document names the issuer
+		// ".../{tenantid}/v2.0"; verifyIDToken checks iss against tid.
+		dctx = oidc.InsecureIssuerURLContext(dctx, p.s.Issuer)
+	}
+	op, err := oidc.NewProvider(dctx, p.s.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("session %q: cannot read the OpenID configuration of %s: %w", p.s.Name, p.s.Issuer, err)
 	}
@@ -101,8 +107,9 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 		endpoint:  op.Endpoint(),
 		revokeURL: extra.Revoke,
 		verifier: op.Verifier(&oidc.Config{
-			ClientID: p.s.ClientID,
-			Now:      func() time.Time { return now().Add(-idTokenLeeway) },
+			ClientID:        p.s.ClientID,
+			Now:             func() time.Time { return now().Add(-idTokenLeeway) },
+			SkipIssuerCheck: p.s.MultiTenant(),
 		}),
 	}
 	return p.disc, nil

@@ -307,3 +307,34 @@ func TestDeviceNotSupported(t *testing.T) {
 		t.Errorf("revoke: err = %v, want ErrNotSupported", err)
 	}
 }
+
+// rewrite sends every request to the test IdP, whatever its host.
+type rewrite struct{ host string }
+
+func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host = "http", r.host
+	req.URL.Path = strings.TrimPrefix(req.URL.Path, "/common/v2.0")
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestEntraMultiTenant: discovery of the "common" endpoint accepts the
+// document's other issuer, and the ID token's issuer must then match its
+// tid claim (the test IdP sends none, so the sign-in is refused).
+func TestEntraMultiTenant(t *testing.T) {
+	idp := testidp.Start(t, testidp.Options{})
+	host := strings.TrimPrefix(idp.Issuer(), "http://")
+	p, err := New(config.Session{Name: "work", Provider: "entra", Tenant: "common",
+		Issuer: "https://login.microsoftonline.com/common/v2.0", ClientID: idp.ClientID(), Scopes: offline},
+		Options{HTTPClient: &http.Client{Transport: rewrite{host}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Login(context.Background(), session.LoginRequest{OpenURL: func(u string) error {
+		idp.Browse(context.Background(), u)
+		return nil
+	}})
+	if err == nil || !strings.Contains(err.Error(), "does not match its tenant") {
+		t.Fatalf("err = %v, want the tenant check to refuse the ID token", err)
+	}
+}

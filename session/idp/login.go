@@ -39,8 +39,8 @@ func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*sessio
 	}
 	if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
 		how := "`ssokeeper login " + p.s.Name + "` or the Sign in menu item"
-		return nil, fmt.Errorf("session %q: %w after %v without an answer from the browser; start it again with %s: %w",
-			p.s.Name, ErrTimedOut, timeout, how, context.DeadlineExceeded)
+		return nil, fmt.Errorf("session %q: %w after %v without an answer from the browser; start it again with %s",
+			p.s.Name, ErrTimedOut, timeout, how)
 	}
 	return t, err
 }
@@ -108,10 +108,23 @@ func (p *Provider) verifyIDToken(ctx context.Context, v *oidc.IDTokenVerifier, t
 	if err != nil {
 		return fmt.Errorf("session %q: the ID token from %s is not valid: %w", p.s.Name, p.s.Issuer, err)
 	}
+	if p.s.MultiTenant() {
+		var c struct {
+			TID string `json:"tid"`
+		}
+		if err := id.Claims(&c); err != nil || c.TID == "" || id.Issuer != entraIssuer(c.TID) {
+			return fmt.Errorf("session %q: the ID token's issuer %q does not match its tenant; sign in again, or set tenant to your tenant ID", p.s.Name, id.Issuer)
+		}
+	}
 	if nonce != "" && id.Nonce != nonce {
 		return fmt.Errorf("session %q: the ID token from %s does not carry this sign-in's nonce (a replayed or foreign reply); sign in again", p.s.Name, p.s.Issuer)
 	}
 	return nil
+}
+
+// entraIssuer is the issuer of an Entra tenant's v2.0 tokens.
+func entraIssuer(tid string) string {
+	return "https://login.microsoftonline.com/" + tid + "/v2.0"
 }
 
 func hasScope(scopes []string, s string) bool {
