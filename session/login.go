@@ -105,7 +105,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 		s.detail = "the identity provider issued no refresh token at sign-in"
 		s.st.NextRefresh = s.access.Expiry
 	case keyringErr != nil:
-		s.lastReason, s.detail = health.KeyringUnavailable, keyringErr.Error()
+		s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(keyringErr.Error())
 	}
 	m.mu.Unlock()
 	m.persist(s)

@@ -98,7 +98,7 @@ func (m *Manager) refreshToken(ctx context.Context, s *sess) (string, error) {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && rt == ""):
 		return "", m.failed(s, health.Diagnosis{Reason: health.RefreshTokenMissing}, err)
 	case err != nil:
-		return "", m.failed(s, health.Diagnosis{Reason: health.KeyringUnavailable, Transient: true, Detail: err.Error()}, err)
+		return "", m.failed(s, health.Diagnosis{Reason: health.KeyringUnavailable, Transient: true, Detail: health.Redact(err.Error())}, err)
 	}
 	m.mu.Lock()
 	s.rt, s.rtLoaded = rt, true
@@ -126,7 +126,7 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	s.st.LoggedOut = false
 	s.lastReason, s.detail = health.None, ""
 	if keyringErr != nil {
-		s.lastReason, s.detail = health.KeyringUnavailable, keyringErr.Error()
+		s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(keyringErr.Error())
 		s.st.NextRefresh = now.Add(backoff(1, 0, m.rnd)) // retry storing soon
 	}
 	m.mu.Unlock()
@@ -158,8 +158,7 @@ func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
 // refresh token; anything transient keeps it and retries with backoff.
 func (m *Manager) failed(s *sess, d health.Diagnosis, cause error) error {
 	now := m.clk.Now()
-	info := health.Describe(d.Reason)
-	discard := info.State == health.NeedsLogin && d.Reason != health.RefreshTokenMissing
+	discard := d.RefreshTokenDead() && d.Reason != health.RefreshTokenMissing
 	if discard {
 		if err := m.opts.Secrets.Delete(s.name, keyRefreshToken); err != nil {
 			m.log.Warn("could not delete the rejected refresh token", "session", s.name, "err", err)
