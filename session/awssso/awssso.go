@@ -49,6 +49,7 @@ type Provider struct {
 	endpoint  string
 	cachePath string
 	regPath   string
+	cacheErr  error // last cache-file write failure (see CacheError)
 	// wait pauses between device-flow polls; tests replace it.
 	wait func(ctx context.Context, d time.Duration) error
 }

@@ -11,9 +11,15 @@ import (
 )
 
 // ErrCacheWrite wraps a failure to write the AWS CLI's cache file after a
-// successful refresh or sign-in. The Tokens returned with it are valid and
-// their refresh token must still be kept (it may have been rotated).
+// successful refresh or sign-in (see CacheError).
 var ErrCacheWrite = errors.New("cannot write the AWS CLI's token cache")
+
+// CacheError is the failure of the last write of the AWS CLI's cache file,
+// nil when it succeeded, for status and doctor. Refresh and Login still
+// return their tokens when only that write fails: the refresh token may
+// have been rotated, and losing it would end the session; the next
+// refresh writes the file again.
+func (p *Provider) CacheError() error { return p.cacheErr }
 
 // Import reads the AWS CLI's cache file, so a session someone started with
 // `aws sso login` is adopted without another sign-in. A missing file gives
@@ -114,8 +120,10 @@ func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registratio
 		RefreshExpiry: sessionEnd,
 	}
 	_ = p.saveRegistration(reg)
+	p.cacheErr = nil
 	if err := p.writeTokens(old, reply.AccessToken, keep, expiry, reg); err != nil {
-		return tok, fmt.Errorf("session %q: %w %s: %w", p.s.Name, ErrCacheWrite, p.cachePath, err)
+		p.cacheErr = fmt.Errorf("session %q: %w %s (the AWS CLI will use an older token until ssokeeper writes it): %w",
+			p.s.Name, ErrCacheWrite, p.cachePath, err)
 	}
 	return tok, nil
 }
@@ -145,5 +153,8 @@ func (p *Provider) writeTokens(old *cacheFile, access, refresh string, expiry ti
 	c.set("clientId", reg.ClientID)
 	c.set("clientSecret", reg.ClientSecret)
 	c.set("registrationExpiresAt", reg.ExpiresAt)
-	return writeCache(p.cachePath, c)
+	return writeCacheFile(p.cachePath, c)
 }
+
+// writeCacheFile is writeCache; tests replace it to make the write fail.
+var writeCacheFile = writeCache

@@ -351,3 +351,24 @@ func TestRefreshWaitsForFileBeingWritten(t *testing.T) {
 		t.Errorf("RegistrationExpiry = %v, want %v", exp, s.RegistrationExpiresAt)
 	}
 }
+
+func TestRefreshKeepsTokensWhenCacheCannotBeWritten(t *testing.T) {
+	f := newFixture(t)
+	f.srv.SetRotate(true)
+	s := f.srv.NewSession()
+	f.seed(t, s, nil)
+	writeCacheFile = func(string, *cacheFile) error { return fs.ErrPermission }
+	t.Cleanup(func() { writeCacheFile = writeCache })
+
+	tok, err := f.p.Refresh(context.Background(), s.RefreshToken)
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("refresh = %v: the rotated refresh token must come back even when the file cannot be written", err)
+	}
+	if !errors.Is(f.p.CacheError(), ErrCacheWrite) || !strings.Contains(f.p.CacheError().Error(), f.p.CacheFile()) {
+		t.Fatalf("CacheError = %v, want ErrCacheWrite naming the file", f.p.CacheError())
+	}
+	writeCacheFile = writeCache
+	if _, err := f.p.Refresh(context.Background(), tok.RefreshToken); err != nil || f.p.CacheError() != nil {
+		t.Fatalf("next refresh: %v, CacheError %v; want both nil", err, f.p.CacheError())
+	}
+}
