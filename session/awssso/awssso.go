@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
@@ -49,6 +50,7 @@ type Provider struct {
 	endpoint  string
 	cachePath string
 	regPath   string
+	mu        sync.Mutex
 	cacheErr  error // last cache-file write failure (see CacheError)
 	// wait pauses between device-flow polls; tests replace it.
 	wait func(ctx context.Context, d time.Duration) error

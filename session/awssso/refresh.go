@@ -19,7 +19,12 @@ var ErrCacheWrite = errors.New("cannot write the AWS CLI's token cache")
 // return their tokens when only that write fails: the refresh token may
 // have been rotated, and losing it would end the session; the next
 // refresh writes the file again.
-func (p *Provider) CacheError() error { return p.cacheErr }
+// CacheError may be called from any goroutine.
+func (p *Provider) CacheError() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cacheErr
+}
 
 // Import reads the AWS CLI's cache file, so a session someone started with
 // `aws sso login` is adopted without another sign-in. A missing file gives
@@ -120,11 +125,14 @@ func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registratio
 		RefreshExpiry: sessionEnd,
 	}
 	_ = p.saveRegistration(reg)
-	p.cacheErr = nil
-	if err := p.writeTokens(old, reply.AccessToken, keep, expiry, reg); err != nil {
-		p.cacheErr = fmt.Errorf("session %q: %w %s (the AWS CLI will use an older token until ssokeeper writes it): %w",
+	err := p.writeTokens(old, reply.AccessToken, keep, expiry, reg)
+	if err != nil {
+		err = fmt.Errorf("session %q: %w %s (the AWS CLI will use an older token until ssokeeper writes it): %w",
 			p.s.Name, ErrCacheWrite, p.cachePath, err)
 	}
+	p.mu.Lock()
+	p.cacheErr = err
+	p.mu.Unlock()
 	return tok, nil
 }
 
