@@ -142,8 +142,9 @@ func Clock(p Probe, tolerance time.Duration) Check {
 		return warn(NameClock, "not measured: the identity provider sent no reply with a Date header",
 			"Fix the check above; doctor measures the clock from the identity provider's reply.")
 	}
-	// Date has one-second resolution: round, so a fast reply reads 0 s.
-	off := p.Local.Sub(p.Date).Round(time.Second)
+	// Date is the IdP's time cut down to the second: on average it was
+	// half a second later than Date says.
+	off := p.Local.Sub(p.Date.Add(500 * time.Millisecond)).Round(time.Second)
 	words := fmt.Sprintf("this computer's clock is %s the identity provider's (tolerance %d s)", offsetWords(off), int(tolerance.Seconds()))
 	if off > tolerance || off < -tolerance {
 		return fail(NameClock, words, health.Describe(health.ClockSkew).Fix)

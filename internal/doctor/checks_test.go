@@ -1,0 +1,97 @@
+package doctor_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/internal/doctor"
+	"github.com/ssokeeper/ssokeeper/session/config"
+)
+
+func TestClock(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 300e6, time.UTC)
+	date := func(d time.Duration) time.Time { return now.Add(d).Truncate(time.Second) }
+	for _, tc := range []struct {
+		name   string
+		probe  doctor.Probe
+		ok     bool
+		detail string
+	}{
+		{"same", doctor.Probe{Local: now, Date: date(0)}, true, "within a second of"},
+		{"ahead within", doctor.Probe{Local: now, Date: date(-90 * time.Second)}, true, "90 s ahead of"},
+		{"ahead beyond", doctor.Probe{Local: now, Date: date(-3 * time.Minute)}, false, "180 s ahead of"},
+		{"behind beyond", doctor.Probe{Local: now, Date: date(10 * time.Minute)}, false, "600 s behind"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := doctor.Clock(tc.probe, 2*time.Minute)
+			if tc.ok {
+				wantPass(t, c)
+			} else {
+				wantFail(t, c, tc.detail, "NTP")
+			}
+			if !strings.Contains(c.Detail, tc.detail) {
+				t.Errorf("detail %q, want %q", c.Detail, tc.detail)
+			}
+		})
+	}
+	if c := doctor.Clock(doctor.Probe{}, 0); !c.OK || !c.Warn {
+		t.Errorf("unmeasured clock: want a warning, got %+v", c)
+	}
+}
+
+func TestScopes(t *testing.T) {
+	for _, tc := range []struct {
+		s    config.Session
+		warn bool
+	}{
+		{config.Session{Provider: "oidc", Scopes: []string{"openid", "offline_access"}}, false},
+		{config.Session{Provider: "keycloak", Scopes: []string{"openid", "profile"}}, true},
+		{config.Session{Provider: "google", AuthParams: map[string]string{"access_type": "offline"}}, false},
+		{config.Session{Provider: "google", AuthParams: map[string]string{"access_type": "online"}}, true},
+		{config.Session{Provider: "aws-sso"}, false},
+	} {
+		c := doctor.Scopes(tc.s)
+		if !c.OK || c.Warn != tc.warn {
+			t.Errorf("%s %v %v: ok=%v warn=%v (%s), want warn=%v", tc.s.Provider, tc.s.Scopes, tc.s.AuthParams, c.OK, c.Warn, c.Detail, tc.warn)
+		}
+	}
+}
+
+func TestDiscoveryNamesTheCertificateProblem(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	c, _ := doctor.Discovery(context.Background(), doctor.NewHTTPClient(), config.Session{Issuer: srv.URL})
+	wantFail(t, c, "unknown authority", "CA certificate")
+}
+
+func TestDiscoveryWrongIssuer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/realms/main/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(`{"issuer":"https://id.example.com/realms/main","token_endpoint":"https://id.example.com/token"}`))
+	}))
+	defer srv.Close()
+	hc := doctor.NewHTTPClient()
+	c, p := doctor.Discovery(context.Background(), hc, config.Session{Issuer: srv.URL + "/realms/main"})
+	wantFail(t, c, `names the issuer "https://id.example.com/realms/main"`, `issuer = "https://id.example.com/realms/main"`)
+	if p.Date.IsZero() {
+		t.Error("no Date read from the reply")
+	}
+	c, _ = doctor.Discovery(context.Background(), hc, config.Session{Issuer: srv.URL + "/realms/typo"})
+	wantFail(t, c, "404 Not Found", "issuer address is probably wrong")
+}
+
+func TestAWSEndpoint(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler()) // SSO OIDC answers GET / with an error: reachable
+	c, _ := doctor.Endpoint(context.Background(), doctor.NewHTTPClient(), srv.URL)
+	wantPass(t, c)
+	srv.Close()
+	c, _ = doctor.Endpoint(context.Background(), doctor.NewHTTPClient(), srv.URL)
+	wantFail(t, c, "refused", "network")
+}
