@@ -50,7 +50,7 @@ func (p *Provider) loginDevice(ctx context.Context, req session.LoginRequest) (*
 		if u == "" {
 			u = da.VerificationURI
 		}
-		req.OpenURL(u) // best effort: the code is shown either way
+		go req.OpenURL(u) // best effort: the code is shown either way
 	}
 	tok, err := cfg.DeviceAccessToken(hctx, da)
 	if err != nil {

@@ -28,27 +28,26 @@ func newProvider(t *testing.T, idp *testidp.IdP, scopes []string, opts Options) 
 	return p
 }
 
-// browse is an OpenURL that signs in with the fake browser and keeps the
-// page the loopback listener showed.
-func browse(t *testing.T, idp *testidp.IdP, page *string) func(string) error {
+// browse is an OpenURL that signs in with the fake browser and sends the
+// page the loopback listener showed. Login may return before the browser
+// has read the page: receive it from the channel.
+func browse(idp *testidp.IdP) (func(string) error, chan string) {
+	pages := make(chan string, 1)
 	return func(u string) error {
-		body, err := idp.Browse(context.Background(), u)
-		if err != nil {
-			t.Errorf("browser: %v", err)
-		}
-		*page = body
+		body, _ := idp.Browse(context.Background(), u)
+		pages <- body
 		return nil
-	}
+	}, pages
 }
 
 func login(t *testing.T, p *Provider, idp *testidp.IdP) *session.Tokens {
 	t.Helper()
-	var page string
-	tok, err := p.Login(context.Background(), session.LoginRequest{OpenURL: browse(t, idp, &page), Timeout: 30 * time.Second})
+	open, pages := browse(idp)
+	tok, err := p.Login(context.Background(), session.LoginRequest{OpenURL: open, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(page, "Signed in to work") || !strings.Contains(page, "close this tab") {
+	if page := <-pages; !strings.Contains(page, "Signed in to work") || !strings.Contains(page, "close this tab") {
 		t.Errorf("callback page = %q", page)
 	}
 	return tok
@@ -188,14 +187,12 @@ func TestIDTokenExpiryChecked(t *testing.T) {
 	idp := testidp.Start(t, testidp.Options{})
 	// The ID token lives an hour: seen from three hours later it is expired.
 	p := newProvider(t, idp, offline, Options{Now: func() time.Time { return time.Now().Add(3 * time.Hour) }})
-	var page string
-	_, err := p.Login(context.Background(), session.LoginRequest{
-		OpenURL: func(u string) error { page, _ = idp.Browse(context.Background(), u); return nil },
-	})
+	open, pages := browse(idp)
+	_, err := p.Login(context.Background(), session.LoginRequest{OpenURL: open})
 	if err == nil || !strings.Contains(err.Error(), "ID token") {
 		t.Fatalf("err = %v, want the ID token refused", err)
 	}
-	if !strings.Contains(page, "failed") {
+	if page := <-pages; !strings.Contains(page, "failed") {
 		t.Errorf("page = %q, want a failure page", page)
 	}
 }
@@ -264,7 +261,7 @@ func TestDeviceFlow(t *testing.T) {
 	idp := testidp.Start(t, testidp.Options{})
 	p := newProvider(t, idp, offline, Options{})
 	var shown session.DeviceCode
-	var opened string
+	openedCh := make(chan string, 1)
 	tok, err := p.Login(context.Background(), session.LoginRequest{
 		Device: true,
 		ShowDeviceCode: func(dc session.DeviceCode) {
@@ -273,7 +270,7 @@ func TestDeviceFlow(t *testing.T) {
 				t.Error(err)
 			}
 		},
-		OpenURL: func(u string) error { opened = u; return nil },
+		OpenURL: func(u string) error { openedCh <- u; return nil },
 		Timeout: 30 * time.Second,
 	})
 	if err != nil {
@@ -282,7 +279,7 @@ func TestDeviceFlow(t *testing.T) {
 	if shown.UserCode == "" || shown.VerificationURI == "" || shown.ExpiresAt.IsZero() {
 		t.Errorf("device code shown = %+v", shown)
 	}
-	if opened != shown.VerificationURIComplete || !strings.Contains(opened, shown.UserCode) {
+	if opened := <-openedCh; opened != shown.VerificationURIComplete || !strings.Contains(opened, shown.UserCode) {
 		t.Errorf("opened %q, want the complete verification URI", opened)
 	}
 	if tok.RefreshToken == "" || tok.IDToken == "" {
@@ -336,5 +333,24 @@ func TestEntraMultiTenant(t *testing.T) {
 	}})
 	if err == nil || !strings.Contains(err.Error(), "does not match its tenant") {
 		t.Fatalf("err = %v, want the tenant check to refuse the ID token", err)
+	}
+}
+
+// TestOpenURLMayBlock: a $BROWSER that only returns when the browser quits
+// does not hold up the sign-in.
+func TestOpenURLMayBlock(t *testing.T) {
+	idp := testidp.Start(t, testidp.Options{})
+	p := newProvider(t, idp, offline, Options{})
+	quit := make(chan struct{})
+	defer close(quit)
+	tok, err := p.Login(context.Background(), session.LoginRequest{Timeout: 30 * time.Second, OpenURL: func(u string) error {
+		if _, err := idp.Browse(context.Background(), u); err != nil {
+			t.Error(err)
+		}
+		<-quit
+		return nil
+	}})
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("err = %v", err)
 	}
 }

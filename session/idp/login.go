@@ -84,14 +84,23 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 	for k, v := range p.authParams() {
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))
 	}
-	if err := req.OpenURL(cfg.AuthCodeURL(cb.state, opts...)); err != nil {
-		return nil, fmt.Errorf("session %q: cannot open the browser: %w; set $BROWSER or sign in with `ssokeeper login %s --device`", p.s.Name, err, p.s.Name)
-	}
-	select {
-	case r := <-cb.done:
-		return r.tokens, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("session %q: sign-in stopped: %w", p.s.Name, ctx.Err())
+	// A $BROWSER command may run until the browser quits: do not wait
+	// for it before waiting for the reply.
+	opened := make(chan error, 1)
+	authURL := cfg.AuthCodeURL(cb.state, opts...)
+	go func() { opened <- req.OpenURL(authURL) }()
+	for {
+		select {
+		case err := <-opened:
+			if err != nil {
+				return nil, fmt.Errorf("session %q: cannot open the browser: %w; set $BROWSER or sign in with `ssokeeper login %s --device`", p.s.Name, err, p.s.Name)
+			}
+			opened = nil
+		case r := <-cb.done:
+			return r.tokens, r.err
+		case <-ctx.Done():
+			return nil, fmt.Errorf("session %q: sign-in stopped: %w", p.s.Name, ctx.Err())
+		}
 	}
 }
 
