@@ -1,0 +1,194 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/api"
+	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/providers"
+	"github.com/ssokeeper/ssokeeper/session/store"
+)
+
+// TestMain lets this test binary act as a client from another user: the
+// peer-credential test re-runs it under uid 65534.
+func TestMain(m *testing.M) {
+	if sock := os.Getenv("API_TEST_DIAL"); sock != "" {
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			os.Exit(3)
+		}
+		c.Write([]byte("GET /v1/status HTTP/1.0\r\n\r\n")) //nolint:errcheck
+		buf := make([]byte, 64)
+		n, _ := c.Read(buf)
+		if n > 0 {
+			os.Exit(0) // got an answer: the agent talked to another user
+		}
+		os.Exit(4) // closed without a word
+	}
+	os.Exit(m.Run())
+}
+
+type served struct {
+	idp    *testidp.IdP
+	m      *session.Manager
+	client *api.Client
+	sock   string
+}
+
+func serve(t *testing.T) *served {
+	t.Helper()
+	p := testidp.Start(t, testidp.Options{})
+	cfg := &config.Config{Sessions: []config.Session{{
+		Name: "work", Provider: "oidc", Issuer: p.Issuer(), ClientID: p.ClientID(),
+		Scopes: []string{"openid", "offline_access"}, Flow: "browser",
+	}}}
+	m, err := session.New(session.Options{Config: cfg, Secrets: store.NewMemory(), StateDir: t.TempDir(),
+		Providers: providers.New, Agent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unix socket paths are short (about 100 bytes): t.TempDir can be too long.
+	dir, err := os.MkdirTemp("", "ssk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "run", api.SocketName)
+	ln, err := api.Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { api.Serve(ctx, ln, m, nil); close(done) }() //nolint:errcheck
+	t.Cleanup(func() { cancel(); <-done })
+	return &served{idp: p, m: m, client: api.NewClient(sock), sock: sock}
+}
+
+func TestSocketIsOwnerOnly(t *testing.T) {
+	s := serve(t)
+	info, err := os.Stat(s.sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode %v, want 0600", info.Mode().Perm())
+	}
+	dir, _ := os.Stat(filepath.Dir(s.sock))
+	if dir.Mode().Perm() != 0o700 {
+		t.Errorf("socket directory mode %v, want 0700", dir.Mode().Perm())
+	}
+}
+
+// TestOtherUserIsRefused checks the second guard, the peer's UID: with the
+// socket's mode opened up on purpose, a process of another user connects
+// and must be closed on without an answer. Needs root to switch users.
+func TestOtherUserIsRefused(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run a client as another user")
+	}
+	s := serve(t)
+	os.Chmod(s.sock, 0o777)                             //nolint:errcheck
+	os.Chmod(filepath.Dir(s.sock), 0o777)               //nolint:errcheck
+	os.Chmod(filepath.Dir(filepath.Dir(s.sock)), 0o777) //nolint:errcheck
+	// A copy of this test binary the other user may run.
+	exe := filepath.Join(filepath.Dir(s.sock), "client.test")
+	self, _ := os.Executable()
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "API_TEST_DIAL="+s.sock)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("the other user's client got an answer (err %v)", err)
+	}
+	if code := exit.ExitCode(); code != 4 {
+		t.Fatalf("client exit %d, want 4 (connection closed unanswered); 3 means it could not connect at all", code)
+	}
+	// The owner is still served.
+	if _, err := s.client.Status(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoginTokenRefreshLogoutOverSocket(t *testing.T) {
+	s := serve(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// Before sign-in: token answers needs_action with the status.
+	_, err := s.client.Token(ctx, "work", time.Minute)
+	var re *api.RemoteError
+	if !errors.As(err, &re) || re.Reply.Code != api.CodeNeedsAction || re.Reply.Status == nil {
+		t.Fatalf("token before sign-in: %v, want needs_action with a status", err)
+	}
+
+	final, err := s.client.Login(ctx, "work", false, 0, func(ev api.LoginEvent) {
+		if ev.OpenURL != "" {
+			go s.idp.Browse(ctx, ev.OpenURL) //nolint:errcheck
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Status == nil || final.Status.State != health.Healthy {
+		t.Fatalf("after sign-in: %+v", final.Status)
+	}
+
+	tok, err := s.client.Token(ctx, "work", time.Second)
+	if err != nil || tok.AccessToken == "" || tok.ExpiresAt.Before(time.Now()) {
+		t.Fatalf("token: %+v, %v", tok, err)
+	}
+	before := s.idp.RefreshCount()
+	if _, err := s.client.Refresh(ctx, "work"); err != nil {
+		t.Fatal(err)
+	}
+	if s.idp.RefreshCount() != before+1 {
+		t.Error("refresh over the socket did not reach the IdP")
+	}
+	tok2, _ := s.client.Token(ctx, "work", time.Second)
+	if tok2.AccessToken == tok.AccessToken {
+		t.Error("token after refresh is the old one")
+	}
+	snap, err := s.client.Status(ctx)
+	if err != nil || !snap.AgentRunning || len(snap.Sessions) != 1 {
+		t.Fatalf("status: %+v, %v", snap, err)
+	}
+	if _, err := s.client.Logout(ctx, "work"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.m.Snapshot().Get("work"); st.State != health.LoggedOut {
+		t.Errorf("after logout: %s", st.State)
+	}
+}
+
+func TestUnknownSessionAndNoAgent(t *testing.T) {
+	s := serve(t)
+	_, err := s.client.Refresh(context.Background(), "nope")
+	var re *api.RemoteError
+	if !errors.As(err, &re) || re.Reply.Code != api.CodeUnknownSession {
+		t.Fatalf("unknown session: %v", err)
+	}
+	gone := api.NewClient(filepath.Join(t.TempDir(), "none.sock"))
+	if _, err := gone.Status(context.Background()); !errors.Is(err, api.ErrNoAgent) {
+		t.Fatalf("no socket: %v, want ErrNoAgent", err)
+	}
+}
