@@ -18,8 +18,7 @@ var ErrCacheWrite = errors.New("cannot write the AWS CLI's token cache")
 // nil when it succeeded, for status and doctor. Refresh and Login still
 // return their tokens when only that write fails: the refresh token may
 // have been rotated, and losing it would end the session; the next
-// refresh writes the file again.
-// CacheError may be called from any goroutine.
+// refresh writes the file again. It may be called from any goroutine.
 func (p *Provider) CacheError() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()

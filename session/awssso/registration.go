@@ -77,6 +77,9 @@ func (p *Provider) loadRegistration() *registration {
 	if json.Unmarshal(data, &r) != nil || r.ClientID == "" || r.ClientSecret == "" {
 		return nil
 	}
+	if r.StartURL != "" && (r.StartURL != p.s.StartURL || r.Region != p.s.Region) {
+		return nil // made for another Identity Center instance
+	}
 	return &r
 }
 
