@@ -1,0 +1,416 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssokeeper/ssokeeper/internal/agent"
+	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/api"
+	"github.com/ssokeeper/ssokeeper/session/clock"
+	"github.com/ssokeeper/ssokeeper/session/providers"
+	"github.com/ssokeeper/ssokeeper/session/store"
+)
+
+// tokenRig is a real OpenID Provider on 127.0.0.1, a configuration with
+// one session "work", and (once started) a real agent in this process
+// with an in-memory keyring. The environment points every ssokeeper path
+// at temporary directories, so CLI calls in this process and child
+// processes alike find this agent.
+type tokenRig struct {
+	t       *testing.T
+	idp     *testidp.IdP
+	secrets *store.Memory
+	dir     string
+	agent   *agent.Agent
+	stop    func()
+}
+
+func newTokenRig(t *testing.T, hosts ...string) *tokenRig {
+	t.Helper()
+	r := &tokenRig{
+		t:       t,
+		idp:     testidp.Start(t, testidp.Options{AccessTokenLifetime: time.Hour}),
+		secrets: store.NewMemory(),
+		dir:     t.TempDir(),
+	}
+	// A socket path must stay under about 100 bytes: t.TempDir() can be longer.
+	run, err := os.MkdirTemp("", "skt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(run) })
+	cfg := filepath.Join(r.dir, "config.toml")
+	t.Setenv("SSOKEEPER_CONFIG", cfg)
+	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(r.dir, "state"))
+	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
+	t.Setenv("KUBERNETES_EXEC_INFO", "")
+	hostList, _ := json.Marshal(hosts)
+	if hosts == nil {
+		hostList = []byte("[]")
+	}
+	text := fmt.Sprintf(`[[session]]
+name      = "work"
+provider  = "oidc"
+issuer    = %q
+client_id = %q
+scopes    = ["openid", "offline_access", "profile"]
+hosts     = %s
+`, r.idp.Issuer(), r.idp.ClientID(), hostList)
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// startAgent starts the agent; a second call after stopAgent is a restart
+// over the same state and keyring.
+func (r *tokenRig) startAgent() *agent.Agent {
+	r.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := agent.Start(ctx, agent.Options{Secrets: r.secrets, Stderr: &bytes.Buffer{},
+		OpenURL: func(string) error { return fmt.Errorf("no browser in this test") }})
+	if err != nil {
+		cancel()
+		r.t.Fatalf("agent: %v", err)
+	}
+	r.agent = a
+	r.stop = func() { cancel(); a.Wait() }
+	r.t.Cleanup(r.stopAgent)
+	return a
+}
+
+func (r *tokenRig) stopAgent() {
+	if r.stop != nil {
+		r.stop()
+		r.stop, r.agent = nil, nil
+	}
+}
+
+// login signs "work" in through the IdP's login form, as a person would.
+func (r *tokenRig) login(m *session.Manager) {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := m.Login(ctx, "work", session.LoginRequest{OpenURL: func(u string) error {
+		go r.idp.Browse(ctx, u) //nolint:errcheck // the sign-in result tells
+		return nil
+	}})
+	if err != nil {
+		r.t.Fatalf("login: %v", err)
+	}
+}
+
+// held is the token the agent holds now (it is valid for an hour).
+func (r *tokenRig) held() session.Tokens {
+	r.t.Helper()
+	tok, err := r.agent.Manager.Token(context.Background(), "work", 0)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return tok
+}
+
+// cli runs the command line in this process.
+func runCLI(stdin string, args ...string) (stdout, stderr string, code int) {
+	var out, errb bytes.Buffer
+	code = Main(args, &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Version: "test"})
+	return out.String(), errb.String(), code
+}
+
+func TestTokenFormatsViaAgent(t *testing.T) {
+	r := newTokenRig(t)
+	r.login(r.startAgent().Manager)
+	held := r.held()
+	before := r.idp.RefreshCount()
+	exp := held.Expiry.UTC().Format(time.RFC3339)
+
+	tests := []struct {
+		args []string
+		env  string // KUBERNETES_EXEC_INFO
+		want string
+	}{
+		{[]string{"token", "work"}, "", held.AccessToken + "\n"},
+		{[]string{"token", "--id-token", "work"}, "", held.IDToken + "\n"},
+		{[]string{"token", "work", "--format", "header"}, "", "Authorization: Bearer " + held.AccessToken + "\n"},
+		{[]string{"token", "work", "--format=json"}, "",
+			`{"access_token":"` + held.AccessToken + `","token_type":"Bearer","expires_at":"` + exp + `","id_token":"` + held.IDToken + `"}` + "\n"},
+		{[]string{"token", "work", "--format", "kubectl"}, "",
+			`{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{},"status":{"token":"` + held.AccessToken + `","expirationTimestamp":"` + exp + `"}}` + "\n"},
+		{[]string{"token", "work", "--format", "kubectl"}, `{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}`,
+			`{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{},"status":{"token":"` + held.AccessToken + `","expirationTimestamp":"` + exp + `"}}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[2:], " "), func(t *testing.T) {
+			t.Setenv("KUBERNETES_EXEC_INFO", tt.env)
+			out, errOut, code := runCLI("", tt.args...)
+			if code != 0 || out != tt.want || errOut != "" {
+				t.Errorf("exit %d\nstdout %q\nwant   %q\nstderr %q", code, out, tt.want, errOut)
+			}
+		})
+	}
+	if n := r.idp.RefreshCount(); n != before {
+		t.Errorf("a valid token caused %d refreshes", n-before)
+	}
+}
+
+func TestTokenMinValidRefreshes(t *testing.T) {
+	r := newTokenRig(t)
+	r.login(r.startAgent().Manager)
+	old := r.held().AccessToken
+	before := r.idp.RefreshCount()
+	// The token lives an hour: asking for two forces a refresh, and what
+	// the IdP gives (an hour) is what is handed out.
+	out, errOut, code := runCLI("", "token", "work", "--min-valid", "2h")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if got := strings.TrimSpace(out); got == old || got != r.held().AccessToken {
+		t.Errorf("got the old token or not the one the agent holds")
+	}
+	if n := r.idp.RefreshCount() - before; n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+}
+
+// assertOneLine checks what a failed token call printed: nothing on
+// stdout, one line on stderr with every wanted part, no token anywhere.
+func assertOneLine(t *testing.T, out, errOut string, secrets []string, want ...string) {
+	t.Helper()
+	if out != "" {
+		t.Errorf("stdout has %d bytes, want nothing", len(out))
+	}
+	if strings.Count(errOut, "\n") != 1 || !strings.HasSuffix(errOut, "\n") {
+		t.Errorf("stderr %q, want exactly one line", errOut)
+	}
+	for _, w := range want {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr %q lacks %q", errOut, w)
+		}
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(errOut, s) {
+			t.Errorf("stderr shows a token")
+		}
+	}
+}
+
+func TestTokenNeedsSignIn(t *testing.T) {
+	r := newTokenRig(t)
+	r.login(r.startAgent().Manager)
+	held := r.held()
+	rt, _ := r.secrets.Get("work", store.RefreshToken)
+	r.idp.RevokeAll()
+	out, errOut, code := runCLI("", "token", "work", "--min-valid", "2h")
+	if code != exitAction {
+		t.Errorf("exit %d, want %d", code, exitAction)
+	}
+	assertOneLine(t, out, errOut, []string{held.AccessToken, held.IDToken, rt},
+		"work: sign-in needed", "ssokeeper login work")
+	// The access token the agent still holds stays usable until it
+	// expires: tools keep working while the tray asks for a sign-in.
+	out, _, code = runCLI("", "token", "work")
+	if code != 0 || strings.TrimSpace(out) != held.AccessToken {
+		t.Errorf("the still-valid token: exit %d", code)
+	}
+}
+
+func TestTokenIdPDownWithoutValidToken(t *testing.T) {
+	r := newTokenRig(t)
+	r.login(r.startAgent().Manager)
+	// Access tokens are never persisted: a restarted agent has none and
+	// must refresh, which fails while the IdP is down.
+	r.stopAgent()
+	if err := r.idp.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	r.startAgent()
+	out, errOut, code := runCLI("", "token", "work")
+	if code != exitAction {
+		t.Errorf("exit %d, want %d", code, exitAction)
+	}
+	assertOneLine(t, out, errOut, nil, "work: ", "unreachable")
+	// The refresh token survives a transient failure: once the IdP is
+	// back, the same command works without a sign-in.
+	if err := r.idp.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runCLI("", "token", "work")
+	if code != 0 || strings.TrimSpace(out) != r.held().AccessToken {
+		t.Errorf("after the IdP came back: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestTokenUsageErrors(t *testing.T) {
+	r := newTokenRig(t)
+	r.startAgent()
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown session", []string{"token", "nope"}, []string{`"nope"`, "work"}},
+		{"no name", []string{"token"}, []string{"usage: ssokeeper token NAME"}},
+		{"bad format", []string{"token", "work", "--format", "yaml"}, []string{"raw, json, header or kubectl"}},
+		{"negative min-valid", []string{"token", "work", "--min-valid", "-1s"}, []string{"--min-valid"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runCLI("", tt.args...)
+			if code != exitUsage || out != "" {
+				t.Errorf("exit %d, stdout %q; want %d and nothing", code, out, exitUsage)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+		})
+	}
+}
+
+// TestTokenStormInProcess: 200 callers of a session whose token is due
+// cause one refresh at the IdP and all get its token.
+func TestTokenStormInProcess(t *testing.T) {
+	r := newTokenRig(t)
+	clk := clock.NewFake(time.Now())
+	cfg, err := providers.LoadConfig(os.Getenv("SSOKEEPER_CONFIG"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := session.New(session.Options{Config: cfg, Secrets: r.secrets, StateDir: t.TempDir(),
+		Providers: providers.New, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.login(m)
+	old, err := m.Token(context.Background(), "work", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour - 30*time.Second) // 30 s left: due for --min-valid 60s
+	got := storm(t, r.idp, r.idp.RefreshCount(), func(ctx context.Context) (string, error) {
+		tok, err := m.Token(ctx, "work", time.Minute)
+		return tok.AccessToken, err
+	})
+	if got == old.AccessToken {
+		t.Error("the storm got the old token")
+	}
+}
+
+// TestTokenStormViaAgent: the same through the agent's socket. A restarted
+// agent has no access token, so the first callers find it due.
+func TestTokenStormViaAgent(t *testing.T) {
+	r := newTokenRig(t)
+	r.login(r.startAgent().Manager)
+	r.stopAgent()
+	// The restarted agent's scheduler refreshes at once too: count from
+	// before it starts, as one refresh shared with the storm.
+	before := r.idp.RefreshCount()
+	r.startAgent()
+	sock, err := api.SocketPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := api.NewClient(sock)
+	storm(t, r.idp, before, func(ctx context.Context) (string, error) {
+		tok, err := c.Token(ctx, "work", time.Minute)
+		return tok.AccessToken, err
+	})
+}
+
+// storm runs get from 200 goroutines at once. It checks that the IdP
+// served exactly one refresh since before and every caller got the same
+// token, and returns that token.
+func storm(t *testing.T, idp *testidp.IdP, before int, get func(context.Context) (string, error)) string {
+	t.Helper()
+	const n = 200
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tokens := make([]string, n)
+	errs := make([]error, n)
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			start.Wait()
+			tokens[i], errs[i] = get(ctx)
+		}()
+	}
+	start.Done()
+	done.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		if tokens[i] == "" || tokens[i] != tokens[0] {
+			t.Fatalf("caller %d got another token than caller 0", i)
+		}
+	}
+	if got := idp.RefreshCount() - before; got != 1 {
+		t.Errorf("%d concurrent callers caused %d refreshes at the IdP, want 1", n, got)
+	}
+	return tokens[0]
+}
+
+// binDir holds the program built for this test run, removed at the end.
+var binDir string
+
+// ssokeeperBinary builds the program once per test run.
+var ssokeeperBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "ssokeeper-bin")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	bin := filepath.Join(dir, "ssokeeper")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := ssokeeperBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// needTool finds a program the test drives, skipping when it is missing
+// unless the test harness requires every real part.
+func needTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
+			t.Fatalf("%s is not installed (Debian package %s)", name, pkg)
+		}
+		t.Skipf("%s is not installed (Debian package %s)", name, pkg)
+	}
+	return p
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
