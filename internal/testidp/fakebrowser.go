@@ -77,7 +77,7 @@ func (p *IdP) BrowserEnv() []string {
 // UseBrowser points $BROWSER at this test binary acting as a fake browser
 // that signs in as p's test user (TestMain must call RunAsBrowser). The
 // returned function lists the URLs the browser was opened with so far.
-func (p *IdP) UseBrowser(t *testing.T) (opened func() []string) {
+func (p *IdP) UseBrowser(t testing.TB) (opened func() []string) {
 	t.Helper()
 	if !browserReady {
 		t.Fatal("testidp.UseBrowser needs testidp.RunAsBrowser() at the start of TestMain")

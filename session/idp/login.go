@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -39,7 +40,7 @@ func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*sessio
 	}
 	if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
 		how := "`ssokeeper login " + p.s.Name + "` or the Sign in menu item"
-		return nil, fmt.Errorf("session %q: %w after %v without an answer from the browser; start it again with %s",
+		return nil, fmt.Errorf("session %q: %w: nobody finished it within %v; start it again with %s",
 			p.s.Name, ErrTimedOut, timeout, how)
 	}
 	return t, err
@@ -108,7 +109,7 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 // expiry and, when nonce is set, its nonce.
 func (p *Provider) verifyIDToken(ctx context.Context, v *oidc.IDTokenVerifier, t *session.Tokens, nonce string) error {
 	if t.IDToken == "" {
-		if hasScope(p.s.Scopes, oidc.ScopeOpenID) {
+		if slices.Contains(p.s.Scopes, oidc.ScopeOpenID) {
 			return fmt.Errorf("session %q: the IdP sent no ID token although the openid scope was asked for", p.s.Name)
 		}
 		return nil
@@ -134,13 +135,4 @@ func (p *Provider) verifyIDToken(ctx context.Context, v *oidc.IDTokenVerifier, t
 // entraIssuer is the issuer of an Entra tenant's v2.0 tokens.
 func entraIssuer(tid string) string {
 	return "https://login.microsoftonline.com/" + tid + "/v2.0"
-}
-
-func hasScope(scopes []string, s string) bool {
-	for _, x := range scopes {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
