@@ -284,3 +284,26 @@ func TestFakeBrowser(t *testing.T) {
 		t.Errorf("browser opened %d times, want 2", n)
 	}
 }
+
+// TestFakeBrowserCommand builds ./fakebrowser, the $BROWSER for tests
+// without a TestMain, and signs in with it.
+func TestFakeBrowserCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	p := Start(t, Options{})
+	bin := t.TempDir() + "/fakebrowser"
+	if out, err := exec.Command("go", "build", "-o", bin, "./fakebrowser").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
+	}
+	redirect, got := callbackServer(t)
+	cfg := oauthConfig(p, redirect, "openid")
+	cmd := exec.Command(bin, cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	cmd.Env = append(os.Environ(), p.BrowserEnv()...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("fakebrowser: %v: %s", err, out)
+	}
+	if q := <-got; !strings.Contains(q, "code=") {
+		t.Errorf("callback query %q has no code", q)
+	}
+}
