@@ -3,11 +3,17 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +21,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/toolcreds"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/clock"
@@ -413,4 +420,144 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(binDir)
 	}
 	os.Exit(code)
+}
+
+// kubeAPI is a minimal Kubernetes API server over TLS on 127.0.0.1: it
+// answers the pod list and records every bearer token it was sent.
+func kubeAPI(t *testing.T) (*httptest.Server, func() []string) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		mu.Lock()
+		seen = append(seen, strings.TrimPrefix(auth, "Bearer "))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if !strings.HasPrefix(auth, "Bearer ") {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}`)
+			return
+		}
+		if r.URL.Path != "/api/v1/namespaces/default/pods" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
+
+// kubeconfig writes a kubeconfig whose user runs `ssokeeper token`.
+func kubeconfig(t *testing.T, srv *httptest.Server, bin, apiVersion string, args ...string) string {
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	argList, _ := json.Marshal(args)
+	text := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: %s
+    certificate-authority-data: %s
+users:
+- name: work
+  user:
+    exec:
+      apiVersion: %s
+      command: %s
+      args: %s
+      interactiveMode: Never
+contexts:
+- name: test
+  context: {cluster: test, user: work}
+current-context: test
+`, srv.URL, base64.StdEncoding.EncodeToString(ca), apiVersion, bin, argList)
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// kubectlSpeaksV1 reports whether kubectl knows ExecCredential v1 (1.22+).
+func kubectlSpeaksV1(t *testing.T, kubectl string) bool {
+	out, err := exec.Command(kubectl, "version", "--client", "-o", "json").Output()
+	if err != nil {
+		t.Fatalf("kubectl version: %v", err)
+	}
+	var v struct {
+		ClientVersion struct{ Major, Minor string } `json:"clientVersion"`
+	}
+	json.Unmarshal(out, &v) //nolint:errcheck
+	minor, _ := strconv.Atoi(strings.TrimRight(v.ClientVersion.Minor, "+"))
+	return v.ClientVersion.Major != "1" || minor >= 22
+}
+
+func TestKubectlExecPlugin(t *testing.T) {
+	kubectl := needTool(t, "kubectl", "kubernetes-client")
+	bin := buildBinary(t)
+	r := newTokenRig(t)
+	r.login(r.startAgent().Manager)
+	held := r.held()
+	srv, seen := kubeAPI(t)
+
+	versions := []string{toolcreds.ExecV1beta1}
+	if kubectlSpeaksV1(t, kubectl) {
+		versions = append(versions, toolcreds.ExecV1)
+	}
+	for _, v := range versions {
+		for _, idToken := range []bool{false, true} {
+			args := []string{"token", "work", "--format", "kubectl"}
+			want := held.AccessToken
+			if idToken {
+				args, want = append(args, "--id-token"), held.IDToken
+			}
+			t.Run(fmt.Sprintf("%s id-token=%v", v, idToken), func(t *testing.T) {
+				cmd := exec.Command(kubectl, "get", "--raw", "/api/v1/namespaces/default/pods")
+				// The plugin inherits kubectl's environment: the SSOKEEPER_*
+				// paths that lead to this test's agent.
+				cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig(t, srv, bin, v, args...), "HOME="+t.TempDir())
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("kubectl: %v\n%s", err, stderr.String())
+				}
+				if !strings.Contains(string(out), `"PodList"`) {
+					t.Errorf("kubectl printed %q", out)
+				}
+				got := seen()
+				if len(got) == 0 || got[len(got)-1] != want {
+					t.Errorf("the API server did not receive the token the agent holds")
+				}
+			})
+		}
+	}
+}
+
+func TestKubectlNeedsSignIn(t *testing.T) {
+	kubectl := needTool(t, "kubectl", "kubernetes-client")
+	bin := buildBinary(t)
+	r := newTokenRig(t)
+	r.login(r.startAgent().Manager)
+	r.idp.RevokeAll()
+	srv, seen := kubeAPI(t)
+	cfg := kubeconfig(t, srv, bin, toolcreds.ExecV1beta1, "token", "work", "--format", "kubectl", "--min-valid", "2h")
+	cmd := exec.Command(kubectl, "get", "--raw", "/api/v1/namespaces/default/pods")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+cfg, "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("kubectl succeeded without a valid session: %s", out)
+	}
+	// kubectl passes the plugin's stderr through: the person reads why.
+	if !strings.Contains(string(out), "work: sign-in needed") || !strings.Contains(string(out), "ssokeeper login work") {
+		t.Errorf("kubectl output lacks the diagnosis:\n%s", out)
+	}
+	if len(seen()) != 0 {
+		t.Errorf("the API server was called %d times without a credential", len(seen()))
+	}
 }
