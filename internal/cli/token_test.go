@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,6 +36,7 @@ import (
 // at temporary directories, so CLI calls in this process and child
 // processes alike find this agent.
 type tokenRig struct {
+	name    string
 	t       *testing.T
 	idp     *testidp.IdP
 	secrets *store.Memory
@@ -45,7 +47,14 @@ type tokenRig struct {
 
 func newTokenRig(t *testing.T, hosts ...string) *tokenRig {
 	t.Helper()
+	return newNamedRig(t, "work", hosts...)
+}
+
+// newNamedRig is newTokenRig with another session name.
+func newNamedRig(t *testing.T, name string, hosts ...string) *tokenRig {
+	t.Helper()
 	r := &tokenRig{
+		name:    name,
 		t:       t,
 		idp:     testidp.Start(t, testidp.Options{AccessTokenLifetime: time.Hour}),
 		secrets: store.NewMemory(),
@@ -67,13 +76,13 @@ func newTokenRig(t *testing.T, hosts ...string) *tokenRig {
 		hostList = []byte("[]")
 	}
 	text := fmt.Sprintf(`[[session]]
-name      = "work"
+name      = %q
 provider  = "oidc"
 issuer    = %q
 client_id = %q
 scopes    = ["openid", "offline_access", "profile"]
 hosts     = %s
-`, r.idp.Issuer(), r.idp.ClientID(), hostList)
+`, name, r.idp.Issuer(), r.idp.ClientID(), hostList)
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +118,7 @@ func (r *tokenRig) login(m *session.Manager) {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	err := m.Login(ctx, "work", session.LoginRequest{OpenURL: func(u string) error {
+	err := m.Login(ctx, r.name, session.LoginRequest{OpenURL: func(u string) error {
 		go r.idp.Browse(ctx, u) //nolint:errcheck // the sign-in result tells
 		return nil
 	}})
@@ -121,7 +130,7 @@ func (r *tokenRig) login(m *session.Manager) {
 // held is the token the agent holds now (it is valid for an hour).
 func (r *tokenRig) held() session.Tokens {
 	r.t.Helper()
-	tok, err := r.agent.Manager.Token(context.Background(), "work", 0)
+	tok, err := r.agent.Manager.Token(context.Background(), r.name, 0)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -559,5 +568,80 @@ func TestKubectlNeedsSignIn(t *testing.T) {
 	}
 	if len(seen()) != 0 {
 		t.Errorf("the API server was called %d times without a credential", len(seen()))
+	}
+}
+
+// realKeyring returns the OS keyring, skipping the test when there is no
+// Secret Service unless the test harness requires one.
+func realKeyring(t *testing.T) store.Secrets {
+	t.Helper()
+	k := store.NewKeyring(5 * time.Second)
+	_, err := k.Get("ssokeeper-test-probe", store.RefreshToken)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
+			t.Fatalf("no Secret Service: %v", err)
+		}
+		t.Skipf("no Secret Service (run inside scripts/test.sh): %v", err)
+	}
+	return k
+}
+
+// TestTokenWithoutAgent: with no agent, `token` refreshes itself, under the
+// session's lock file, with the refresh token from the OS keyring; five
+// processes at once each refresh in turn and none spends a token that
+// another already rotated (the IdP would answer invalid_grant).
+func TestTokenWithoutAgent(t *testing.T) {
+	keyring := realKeyring(t)
+	bin := buildBinary(t)
+	// A name of its own: never touch a real session's keyring entry.
+	r := newNamedRig(t, "ssokeeper-test-"+strconv.Itoa(os.Getpid()))
+	r.login(r.startAgent().Manager)
+	rt, err := r.secrets.Get(r.name, store.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.stopAgent()
+	if err := keyring.Set(r.name, store.RefreshToken, rt); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { keyring.Delete(r.name, store.RefreshToken) })
+
+	before := r.idp.RefreshCount()
+	out, errOut, code := runCLI("", "token", r.name)
+	if code != 0 || errOut != "" || len(strings.TrimSpace(out)) < 20 {
+		t.Fatalf("exit %d, stderr %q, stdout %d bytes", code, errOut, len(out))
+	}
+	if n := r.idp.RefreshCount() - before; n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+	if now, _ := keyring.Get(r.name, store.RefreshToken); now == rt || now == "" {
+		t.Error("the rotated refresh token was not stored in the keyring")
+	}
+
+	const n = 5
+	before = r.idp.RefreshCount()
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			cmd := exec.Command(bin, "token", r.name)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err == nil && len(bytes.TrimSpace(out)) < 20 {
+				err = fmt.Errorf("no token printed")
+			}
+			if err != nil {
+				err = fmt.Errorf("%v: %s", err, stderr.String())
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("a concurrent token process failed: %v", err)
+		}
+	}
+	if got := r.idp.RefreshCount() - before; got != n {
+		t.Errorf("%d refreshes for %d processes without an agent, want one each", got, n)
 	}
 }
