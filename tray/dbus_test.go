@@ -108,6 +108,7 @@ func toNode(id int32, props map[string]dbus.Variant, kids []dbus.Variant) node {
 	n := node{id: id, visible: true, enabled: true}
 	if v, ok := props["label"]; ok {
 		n.label, _ = v.Value().(string)
+		n.label = strings.ReplaceAll(n.label, "__", "_") // as a host shows it
 	}
 	if v, ok := props["visible"]; ok {
 		n.visible, _ = v.Value().(bool)
@@ -330,7 +331,7 @@ func TestTrayOverDBus(t *testing.T) {
 	it := item{conn, fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", os.Getpid())}
 	root := it.waitMenu(t, "the first snapshot in the menu", func(l []string, _ node) bool {
 		return contains(l, "work — sign-in needed: refresh token revoked", "home — OK, refreshes in 12 min",
-			">Sign in", ">Details", ">>Fix: Sign in again; if this keeps happening, ask your IT",
+			">Sign in", ">Sign out", ">Fix: Sign in again; if this keeps happening, ask your IT",
 			"Refresh all", "Start at login", "Open configuration", "Open log", "Quit")
 	})
 	if !it.iconIs(t, assets.Action) {

@@ -25,7 +25,7 @@ func newEntry(it *systray.MenuItem, title string) *entry {
 func (e *entry) setTitle(s string) {
 	if e.title != s {
 		e.title = s
-		e.it.SetTitle(s)
+		e.it.SetTitle(menuText(s))
 	}
 }
 
@@ -84,8 +84,8 @@ const (
 )
 
 type slot struct {
-	item, signIn, refresh, details, signOut *entry
-	lines                                   []*entry
+	item, signIn, refresh, signOut *entry
+	lines                          []*entry
 }
 
 type menu struct {
@@ -106,14 +106,16 @@ func (m *menu) build(n int, withAutostart bool) {
 		s := &slot{item: newEntry(it, "")}
 		s.signIn = m.button(it, "Sign in", action{actLogin, i})
 		s.refresh = m.button(it, "Refresh now", action{actRefresh, i})
-		d := it.AddSubMenuItem("Details", "")
-		s.details = newEntry(d, "Details")
+		s.signOut = m.button(it, "Sign out", action{actLogout, i})
+		// The details (message, fix, times) follow as disabled lines in
+		// the same submenu: GTK tray hosts show a third menu level that
+		// systray builds as empty, so "Details" cannot be a submenu.
+		it.AddSeparator()
 		for j := 0; j < maxDetails; j++ {
-			l := newEntry(d.AddSubMenuItem("", ""), "")
+			l := newEntry(it.AddSubMenuItem("", ""), "")
 			l.setEnabled(false)
 			s.lines = append(s.lines, l)
 		}
-		s.signOut = m.button(it, "Sign out", action{actLogout, i})
 		m.slots = append(m.slots, s)
 	}
 	systray.AddSeparator()

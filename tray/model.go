@@ -29,7 +29,7 @@ type Model struct {
 type SessionItem struct {
 	Name  string
 	Label string // "work — OK, refreshes in 12 min"
-	// Details are the lines under "Details": what happened, the fix, times.
+	// Details are the lines under the actions: what happened, the fix, times.
 	Details []string
 	// SignInLabel is "Sign in", or "Signing in…" while one is pending.
 	SignInLabel                     string
@@ -212,8 +212,8 @@ func short(st session.Status, now time.Time, warn time.Duration) string {
 	return string(st.State)
 }
 
-// details are the lines under "Details": the message, the fix, the
-// IdP's own words and the times that matter.
+// details are the lines under a session's actions: the message, the fix,
+// the IdP's own words and the times that matter.
 func details(st session.Status, now time.Time) []string {
 	info := health.Describe(st.Reason)
 	msg, fix := st.Message, st.Fix

@@ -1,0 +1,7 @@
+package tray
+
+import "strings"
+
+// menuText escapes a label for the menu: Windows menus read "&" as the
+// mnemonic marker.
+func menuText(s string) string { return strings.ReplaceAll(s, "&", "&&") }
