@@ -379,6 +379,14 @@ func TestTrayOverDBus(t *testing.T) {
 			t.Error("icon is not the OK icon")
 		}
 
+		// With nobody to sign in, a click on the icon starts nothing: the
+		// next intent the backend sees is the one clicked after it.
+		if err := conn.Object(it.dest, "/StatusNotifierItem").Call("org.kde.StatusNotifierItem.Activate", 0, int32(0), int32(0)).Err; err != nil {
+			t.Fatal(err)
+		}
+		it.click(t, it.layout(t), "Refresh all")
+		expectIntent(t, b, "refresh-all")
+
 		retry := failing("work", health.IdPUnreachable)
 		retry.NextRefresh = next(40 * time.Second)
 		b.push(session.Snapshot{Sessions: []session.Status{retry, home}})

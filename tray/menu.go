@@ -108,8 +108,9 @@ func (m *menu) build(n int, withAutostart bool) {
 		s.refresh = m.button(it, "Refresh now", action{actRefresh, i})
 		s.signOut = m.button(it, "Sign out", action{actLogout, i})
 		// The details (message, fix, times) follow as disabled lines in
-		// the same submenu: GTK tray hosts show a third menu level that
-		// systray builds as empty, so "Details" cannot be a submenu.
+		// the same submenu, not in a "Details" submenu: GTK hosts
+		// (libdbusmenu-gtk, tried with xfce4-panel) show a third menu
+		// level from systray v1.12.2 empty.
 		it.AddSeparator()
 		for j := 0; j < maxDetails; j++ {
 			l := newEntry(it.AddSubMenuItem("", ""), "")
