@@ -95,3 +95,29 @@ func TestAWSEndpoint(t *testing.T) {
 	c, _ = doctor.Endpoint(context.Background(), doctor.NewHTTPClient(), srv.URL)
 	wantFail(t, c, "refused", "network")
 }
+
+// An aws-sso session is checked at its SSO OIDC endpoint, which the AWS
+// SDKs' own variable points at a loopback server here.
+func TestRunChecksTheAWSEndpoint(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SSO_OIDC", srv.URL)
+	t.Setenv("SSOKEEPER_STATE_DIR", t.TempDir())
+	cfg := &config.Config{Sessions: []config.Session{{Name: "aws", Provider: "aws-sso", SSOSession: "prod",
+		StartURL: "https://d-1234567890.awsapps.com/start", Region: "eu-west-1"}}}
+	f := newFixture(t)
+	in := f.input(false)
+	in.Load = func(string) (*config.Config, error) { return cfg, nil }
+	in.OpenLocal = nil
+	rep, err := doctor.Run(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Sessions[0].Checks[1]
+	wantPass(t, c)
+	if !strings.Contains(c.Detail, srv.URL) {
+		t.Errorf("detail %q does not name the endpoint %s", c.Detail, srv.URL)
+	}
+	wantPass(t, rep.Sessions[0].Checks[2]) // the clock, from the endpoint's Date
+	wantFail(t, rep.Sessions[0].Checks[5], "the agent is not running", "")
+}

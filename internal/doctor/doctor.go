@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -94,7 +95,9 @@ func Run(ctx context.Context, in Input) (Report, error) {
 	snap, ac := Agent(ctx, in.Agent)
 	shared = append(shared, ac)
 	src, srcErr := in.Agent, error(nil)
-	if !ac.OK && in.OpenLocal != nil {
+	if !ac.OK && in.OpenLocal == nil {
+		srcErr = errors.New("the agent is not running")
+	} else if !ac.OK {
 		var closeLocal func()
 		src, closeLocal, srcErr = in.OpenLocal()
 		if srcErr == nil {

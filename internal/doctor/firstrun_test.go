@@ -24,7 +24,12 @@ func TestFirstRunTemplateThenSessionWithoutRestart(t *testing.T) {
 	cfgPath := filepath.Join(dir, "config", "ssokeeper", "config.toml") // the folder does not exist yet
 	t.Setenv("SSOKEEPER_CONFIG", cfgPath)
 	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", filepath.Join(dir, "run"))
+	run, err := os.MkdirTemp("", "doc") // short: a socket path is limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(run) })
+	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := agent.Start(ctx, agent.Options{Secrets: store.NewMemory(), Providers: providers.New,

@@ -38,7 +38,13 @@ func newFixture(t *testing.T) *fixture {
 	f.cfgPath = filepath.Join(f.dir, "config.toml")
 	t.Setenv("SSOKEEPER_CONFIG", f.cfgPath)
 	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(f.dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", filepath.Join(f.dir, "run"))
+	// A socket path must stay under about 100 bytes: t.TempDir() can be longer.
+	run, err := os.MkdirTemp("", "doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(run) })
+	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(f.dir, "xdg"))
 	f.writeConfig(f.idp.ClientID(), "")
 	return f
