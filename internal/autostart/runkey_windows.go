@@ -6,13 +6,13 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-func systemRunKey() runKey { return hkcuRun{} }
+func systemRunKey() runKey { return hkcuKey{path: runKeyPath} }
 
-// hkcuRun is HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run.
-type hkcuRun struct{}
+// hkcuKey is a key under HKEY_CURRENT_USER: the Run key, or a test key.
+type hkcuKey struct{ path string }
 
-func (hkcuRun) Get(name string) (string, bool, error) {
-	k, err := registry.OpenKey(registry.CURRENT_USER, runKeyPath, registry.QUERY_VALUE)
+func (h hkcuKey) Get(name string) (string, bool, error) {
+	k, err := registry.OpenKey(registry.CURRENT_USER, h.path, registry.QUERY_VALUE)
 	if errors.Is(err, registry.ErrNotExist) {
 		return "", false, nil
 	}
@@ -27,8 +27,8 @@ func (hkcuRun) Get(name string) (string, bool, error) {
 	return v, err == nil, err
 }
 
-func (hkcuRun) Set(name, value string) error {
-	k, _, err := registry.CreateKey(registry.CURRENT_USER, runKeyPath, registry.SET_VALUE)
+func (h hkcuKey) Set(name, value string) error {
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, h.path, registry.SET_VALUE)
 	if err != nil {
 		return err
 	}
@@ -36,8 +36,8 @@ func (hkcuRun) Set(name, value string) error {
 	return k.SetStringValue(name, value)
 }
 
-func (hkcuRun) Delete(name string) error {
-	k, err := registry.OpenKey(registry.CURRENT_USER, runKeyPath, registry.SET_VALUE)
+func (h hkcuKey) Delete(name string) error {
+	k, err := registry.OpenKey(registry.CURRENT_USER, h.path, registry.SET_VALUE)
 	if errors.Is(err, registry.ErrNotExist) {
 		return nil
 	}
