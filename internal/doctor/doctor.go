@@ -112,14 +112,17 @@ func Run(ctx context.Context, in Input) (Report, error) {
 
 	for _, s := range list {
 		disc, probe := reach(ctx, in, s)
+		rt := RefreshToken(in.Secrets, s.Name)
 		var client Check
 		if srcErr != nil {
 			client = fail(NameClient, "cannot read the session's state: "+srcErr.Error(), "Fix the problem above and run doctor again.")
 		} else {
-			client = clientCheck(ctx, src, snap, s.Name, in.Refresh)
+			// With no refresh token a refresh tests nothing, and would
+			// replace the session's diagnosis (say, revoked) by "missing".
+			refresh := in.Refresh && rt.Detail != noRefreshToken+s.Name
+			client = clientCheck(ctx, src, snap, s.Name, refresh)
 		}
-		checks := []Check{cc, disc, Clock(probe, cfg.ClockSkewTolerance), shared[0],
-			RefreshToken(in.Secrets, s.Name), client, Scopes(s)}
+		checks := []Check{cc, disc, Clock(probe, cfg.ClockSkewTolerance), shared[0], rt, client, Scopes(s)}
 		rep.Sessions = append(rep.Sessions, SessionReport{
 			Name: s.Name, Provider: s.Provider, Checks: append(checks, shared[1:]...),
 		})

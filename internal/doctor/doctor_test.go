@@ -159,3 +159,25 @@ func TestUnknownSession(t *testing.T) {
 		t.Errorf("want an unknown-session error naming work, got %v", err)
 	}
 }
+
+// After a revocation the refresh token is gone: --refresh has nothing to
+// test with, so doctor reports the diagnosis instead of replacing it.
+func TestRevokedSessionKeepsItsDiagnosis(t *testing.T) {
+	f := newFixture(t)
+	a := f.startAgent()
+	f.signIn(a.Manager)
+	f.idp.RevokeAll()
+	if err := a.Manager.Refresh(context.Background(), "work"); err == nil {
+		t.Fatal("refresh after RevokeAll succeeded")
+	}
+	before := f.idp.RefreshCount()
+	rep := f.run(f.input(true))
+	wantFail(t, check(t, rep, doctor.NameRefreshToken), "no refresh token", "ssokeeper login work")
+	wantFail(t, check(t, rep, doctor.NameClient), "sign-in needed: refresh token", "Sign in again")
+	if st, _ := a.Manager.Snapshot().Get("work"); st.Reason == "refresh_token_missing" {
+		t.Errorf("doctor replaced the diagnosis: %s", st.Reason)
+	}
+	if f.idp.RefreshCount() != before {
+		t.Error("doctor refreshed with no refresh token")
+	}
+}

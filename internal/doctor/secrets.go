@@ -28,6 +28,8 @@ func Keyring(sec store.Secrets) Check {
 	})
 }
 
+const noRefreshToken = "no refresh token is stored for "
+
 // RefreshToken checks that the session's refresh token is in the keyring.
 // Its value is never shown, not even its length.
 func RefreshToken(sec store.Secrets, name string) Check {
@@ -35,7 +37,7 @@ func RefreshToken(sec store.Secrets, name string) Check {
 		v, err := sec.Get(name, store.RefreshToken)
 		switch {
 		case errors.Is(err, store.ErrNotFound) || (err == nil && v == ""):
-			return fail(NameRefreshToken, "no refresh token is stored for "+name,
+			return fail(NameRefreshToken, noRefreshToken+name,
 				fmt.Sprintf("Sign in: `ssokeeper login %s` (or click the ssokeeper icon).", name))
 		case err != nil:
 			return fail(NameRefreshToken, "cannot read it: "+err.Error(), health.Describe(health.KeyringUnavailable).Fix)
