@@ -67,7 +67,8 @@ func Render(s session.Snapshot, now time.Time, warnBefore func(name string) time
 	case s.ConfigError != "":
 		m.Icon = assets.Action
 		m.Notice = "Configuration error — open configuration"
-		m.Tooltip = "Configuration error — open configuration"
+		first, _, _ := strings.Cut(s.ConfigError, "\n")
+		m.Tooltip = "Configuration error: " + first
 		return m
 	case len(s.Sessions) == 0:
 		m.Notice = "No sessions — open configuration"

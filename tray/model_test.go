@@ -68,7 +68,7 @@ func TestRender(t *testing.T) {
 		{"config error in session", session.Snapshot{Sessions: []session.Status{failing("work", health.ClientMisconfigured)}},
 			assets.Action, "work: configuration error", []string{"work — configuration error: client misconfigured"}, ""},
 		{"config file broken", session.Snapshot{ConfigError: "config.toml:3: unknown field", Sessions: []session.Status{healthy("work", time.Hour)}},
-			assets.Action, "Configuration error — open configuration", []string{"work — OK, refreshes in 1 h"},
+			assets.Action, "Configuration error: config.toml:3: unknown field", []string{"work — OK, refreshes in 1 h"},
 			"Configuration error — open configuration"},
 		{"signed out", session.Snapshot{Sessions: []session.Status{failing("work", health.LoggedOutByUser)}},
 			assets.NoSessions, "work: signed out", []string{"work — signed out"}, ""},
