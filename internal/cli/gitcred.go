@@ -30,7 +30,7 @@ When the session needs you, it prints one line saying why on stderr and exits
 1; git then goes on to its next helper or prompt.`
 
 func cmdGitCredential(ctx context.Context, e *Env, g *Globals, args []string) int {
-	fs := newFlags(e, "git-credential", "get|store|erase", gitCredHelp)
+	fs := newFlags(e, "git-credential", "get|store|erase", indent(gitCredHelp))
 	minValid := fs.Duration("min-valid", time.Minute, "refresh first unless the token stays valid this long")
 	pos, code, ok := parse(fs, args, e)
 	if !ok {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/internal/toolcreds"
@@ -39,7 +40,7 @@ kubectl: Kubernetes' OIDC authentication checks the ID token, so use
 curl: curl -H "$(ssokeeper token work --format header)" https://api.example.com/`
 
 func cmdToken(ctx context.Context, e *Env, g *Globals, args []string) int {
-	fs := newFlags(e, "token", "NAME [--format raw|json|header|kubectl] [--min-valid 60s] [--id-token]", tokenHelp)
+	fs := newFlags(e, "token", "NAME [--format raw|json|header|kubectl] [--min-valid 60s] [--id-token]", indent(tokenHelp))
 	format := fs.String("format", "raw", "raw, json, header or kubectl")
 	minValid := fs.Duration("min-valid", time.Minute, "refresh first unless the token stays valid this long")
 	useID := fs.Bool("id-token", false, "print the OpenID Connect ID token instead of the access token (what Kubernetes OIDC expects)")
@@ -142,4 +143,15 @@ func managerSource(m *session.Manager) tokenSource {
 		},
 		refresh: m.Refresh,
 	}
+}
+
+// indent lines up a help text under the first line that newFlags indents.
+func indent(help string) string {
+	lines := strings.Split(help, "\n")
+	for i := 1; i < len(lines); i++ {
+		if lines[i] != "" {
+			lines[i] = "  " + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
 }

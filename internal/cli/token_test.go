@@ -53,10 +53,17 @@ func newTokenRig(t *testing.T, hosts ...string) *tokenRig {
 // newNamedRig is newTokenRig with another session name.
 func newNamedRig(t *testing.T, name string, hosts ...string) *tokenRig {
 	t.Helper()
+	return newRig(t, name, time.Hour, hosts...)
+}
+
+// newRig is newTokenRig with another name and access-token lifetime (the
+// test IdP's ID tokens live an hour).
+func newRig(t *testing.T, name string, lifetime time.Duration, hosts ...string) *tokenRig {
+	t.Helper()
 	r := &tokenRig{
 		name:    name,
 		t:       t,
-		idp:     testidp.Start(t, testidp.Options{AccessTokenLifetime: time.Hour}),
+		idp:     testidp.Start(t, testidp.Options{AccessTokenLifetime: lifetime}),
 		secrets: store.NewMemory(),
 		dir:     t.TempDir(),
 	}
@@ -177,6 +184,39 @@ func TestTokenFormatsViaAgent(t *testing.T) {
 	}
 	if n := r.idp.RefreshCount(); n != before {
 		t.Errorf("a valid token caused %d refreshes", n-before)
+	}
+}
+
+// TestTokenIDTokenExpiresFirst: an ID token that expires before the access
+// token is renewed by one refresh, and kubectl is told the ID token's end.
+func TestTokenIDTokenExpiresFirst(t *testing.T) {
+	r := newRig(t, "work", 2*time.Hour)
+	r.login(r.startAgent().Manager)
+	old := r.held()
+	before := r.idp.RefreshCount()
+	// The access token has two hours left, the ID token one.
+	out, errOut, code := runCLI("", "token", "work", "--id-token", "--min-valid", "90m", "--format", "kubectl")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var cred struct {
+		Status struct {
+			Token               string    `json:"token"`
+			ExpirationTimestamp time.Time `json:"expirationTimestamp"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(out), &cred); err != nil {
+		t.Fatal(err)
+	}
+	now := r.held()
+	if cred.Status.Token == old.IDToken || cred.Status.Token != now.IDToken {
+		t.Error("did not get the ID token of a new refresh")
+	}
+	if left := time.Until(cred.Status.ExpirationTimestamp); left > time.Hour+time.Minute || left < 55*time.Minute {
+		t.Errorf("expirationTimestamp is %v away, want the ID token's hour", left.Round(time.Second))
+	}
+	if n := r.idp.RefreshCount() - before; n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
 	}
 }
 
