@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -34,6 +35,9 @@ func main() {
 	headless := flag.Bool("headless", false, "run without a tray icon, and do not open a browser")
 	verbose := flag.Bool("v", false, "also log to the terminal")
 	flag.Parse()
+	// The IdP's library logs each rejected request (the revocations the
+	// person causes on purpose) to the default logger: keep real errors only.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	os.Exit(run(*headless, *verbose, os.Stderr))
 }
 
@@ -92,7 +96,7 @@ or press "Sign in again" on the control page.
 
 From another terminal, point ssokeeper at the demo:
 `, d.IdP.Issuer(), d.IdP.Username(), d.IdP.Password(), d.KeyringNote, d.Dir,
-		map[bool]string{true: "headless: open it in a browser", false: "opened in your browser"}[headless],
+		map[bool]string{true: "headless: open it in a browser", false: "opening it in your browser"}[headless],
 		control, d.IdP.Username(), d.IdP.Password())
 	env := d.Env()
 	keys := make([]string, 0, len(env))
