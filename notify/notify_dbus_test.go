@@ -54,11 +54,13 @@ type running struct {
 	actions *fakeActions
 	done    chan struct{}
 	log     *syncLog
+	states  map[string]session.Status // for the snapshots send makes
 }
 
 func run(t *testing.T, opts Options) *running {
 	t.Helper()
-	r := &running{updates: make(chan session.Update), actions: newActions(), done: make(chan struct{}), log: &syncLog{}}
+	r := &running{updates: make(chan session.Update), actions: newActions(), done: make(chan struct{}), log: &syncLog{},
+		states: map[string]session.Status{}}
 	if opts.GroupWindow == 0 {
 		opts.GroupWindow = -1 // group per Update unless the test times a window
 	}
@@ -81,17 +83,26 @@ func run(t *testing.T, opts Options) *running {
 	return r
 }
 
-// send hands an update to Run; the next send returns only once Run has
-// handled this one, since the channel is unbuffered.
+// send hands an update to Run, with a snapshot that holds every session
+// the test has mentioned, as the manager's does. The next send returns
+// only once Run has handled this one, since the channel is unbuffered.
 func (r *running) send(t *testing.T, events ...session.Event) {
 	t.Helper()
-	snap := session.Snapshot{}
 	for _, ev := range events {
 		st := ev.Status
 		st.Name = ev.Session
+		if ev.Kind == session.StateChanged {
+			st.State = ev.To
+		} else if _, ok := r.states[ev.Session]; ok {
+			continue
+		}
 		if st.State == "" {
 			st.State = health.Healthy
 		}
+		r.states[ev.Session] = st
+	}
+	var snap session.Snapshot
+	for _, st := range r.states {
 		snap.Sessions = append(snap.Sessions, st)
 	}
 	r.sendSnap(t, snap, events...)
