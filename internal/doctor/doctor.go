@@ -80,54 +80,82 @@ const refreshTimeout = 90 * time.Second
 // configuration does not load, and returns *session.UnknownSessionError
 // when in.Name is not configured.
 func Run(ctx context.Context, in Input) (Report, error) {
-	in = defaults(in)
-	cfg, cc := Config(in.ConfigPath, in.Load)
+	r := run{in: defaults(in)}
+	var cc Check
+	r.cfg, cc = Config(r.in.ConfigPath, r.in.Load)
 	rep := Report{Checks: []Check{cc}}
-	if cfg == nil {
+	if r.cfg == nil {
 		return rep, nil
 	}
-	list, err := pick(cfg, in.Name)
+	list, err := pick(r.cfg, r.in.Name)
 	if err != nil {
 		return rep, err
 	}
-
-	shared := []Check{Keyring(in.Secrets)}
-	snap, ac := Agent(ctx, in.Agent)
-	shared = append(shared, ac)
-	src, srcErr := in.Agent, error(nil)
-	if !ac.OK && in.OpenLocal == nil {
-		srcErr = errors.New("the agent is not running")
-	} else if !ac.OK {
-		var closeLocal func()
-		src, closeLocal, srcErr = in.OpenLocal()
-		if srcErr == nil {
-			defer closeLocal()
-			snap, srcErr = src.Status(ctx)
-		}
+	r.config = cc
+	kc := Keyring(r.in.Secrets)
+	snap, ac := Agent(ctx, r.in.Agent)
+	closeSrc := r.source(ctx, ac.OK, snap)
+	defer closeSrc()
+	r.after = []Check{ac}
+	if r.in.Autostart != nil {
+		r.after = append(r.after, Autostart(r.in.Autostart()))
 	}
-	if in.Autostart != nil {
-		shared = append(shared, Autostart(in.Autostart()))
-	}
-	rep.Checks = append(rep.Checks, shared...)
-
+	rep.Checks = append(append(rep.Checks, kc), r.after...)
+	r.keyring = kc
 	for _, s := range list {
-		disc, probe := reach(ctx, in, s)
-		rt := RefreshToken(in.Secrets, s.Name)
-		var client Check
-		if srcErr != nil {
-			client = fail(NameClient, "cannot read the session's state: "+srcErr.Error(), "Fix the problem above and run doctor again.")
-		} else {
-			// With no refresh token a refresh tests nothing, and would
-			// replace the session's diagnosis (say, revoked) by "missing".
-			refresh := in.Refresh && rt.Detail != noRefreshToken+s.Name
-			client = clientCheck(ctx, src, snap, s.Name, refresh)
-		}
-		checks := []Check{cc, disc, Clock(probe, cfg.ClockSkewTolerance), shared[0], rt, client, Scopes(s)}
-		rep.Sessions = append(rep.Sessions, SessionReport{
-			Name: s.Name, Provider: s.Provider, Checks: append(checks, shared[1:]...),
-		})
+		rep.Sessions = append(rep.Sessions, r.session(ctx, s))
 	}
 	return rep, nil
+}
+
+// run is one doctor run: its inputs and what every session shares.
+type run struct {
+	in      Input
+	cfg     *config.Config
+	src     Sessions // the agent, or a manager of this process
+	snap    session.Snapshot
+	srcErr  error // why src cannot be used
+	config  Check // the configuration's, first in every session
+	keyring Check
+	after   []Check
+}
+
+// source picks where sessions are read and refreshed: the agent when it
+// runs, else a manager of this process. It returns what releases it.
+func (r *run) source(ctx context.Context, agentOK bool, snap session.Snapshot) (close func()) {
+	r.src, r.snap = r.in.Agent, snap
+	switch {
+	case agentOK:
+		return func() {}
+	case r.in.OpenLocal == nil:
+		r.srcErr = errors.New("the agent is not running")
+		return func() {}
+	}
+	src, closeLocal, err := r.in.OpenLocal()
+	if err != nil {
+		r.srcErr = err
+		return func() {}
+	}
+	r.src = src
+	r.snap, r.srcErr = src.Status(ctx)
+	return closeLocal
+}
+
+// session runs the checks of one session, in the order doctor prints them.
+func (r *run) session(ctx context.Context, s config.Session) SessionReport {
+	disc, probe := reach(ctx, r.in, s)
+	rt := RefreshToken(r.in.Secrets, s.Name)
+	var client Check
+	if r.srcErr != nil {
+		client = fail(NameClient, "cannot read the session's state: "+r.srcErr.Error(), "Fix the problem above and run doctor again.")
+	} else {
+		// With no refresh token a refresh tests nothing, and would
+		// replace the session's diagnosis (say, revoked) by "missing".
+		refresh := r.in.Refresh && rt.Detail != noRefreshToken+s.Name
+		client = clientCheck(ctx, r.src, r.snap, s.Name, refresh)
+	}
+	checks := append([]Check{r.config, disc, Clock(probe, r.cfg.ClockSkewTolerance), r.keyring, rt, client, Scopes(s)}, r.after...)
+	return SessionReport{Name: s.Name, Provider: s.Provider, Checks: checks}
 }
 
 func defaults(in Input) Input {
