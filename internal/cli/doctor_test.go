@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"context"
+	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/providers"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
@@ -136,5 +142,63 @@ func TestDoctorUnknownSession(t *testing.T) {
 	_, errOut, code := runCLI("", "doctor", "play")
 	if code != exitUsage || !strings.Contains(errOut, `"play"`) || !strings.Contains(errOut, "work") {
 		t.Errorf("exit %d, stderr %q: want 2 naming play and the configured sessions", code, errOut)
+	}
+}
+
+// Without an agent, doctor reads the real keyring and refreshes through a
+// manager of its own process (the session's lock file keeps others out).
+func TestDoctorWithoutAgentRealKeyring(t *testing.T) {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
+			t.Fatal("SSOKEEPER_REQUIRE_DBUS=1 but no D-Bus session bus")
+		}
+		t.Skip("no D-Bus session bus; run through scripts/test.sh")
+	}
+	r := newTokenRig(t)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(r.dir, "xdg"))
+	// A name of its own: never touch a real session's keyring entry.
+	name := "doctor-test-" + rand.Text()[:8]
+	cfg := os.Getenv("SSOKEEPER_CONFIG")
+	text := fmt.Sprintf("[[session]]\nname = %q\nprovider = \"oidc\"\nissuer = %q\nclient_id = %q\n", name, r.idp.Issuer(), r.idp.ClientID())
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyring := store.NewKeyring(5 * time.Second)
+	t.Cleanup(func() { keyring.Delete(name, store.RefreshToken) })
+	conf, err := providers.LoadConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := session.New(session.Options{Config: conf, Secrets: keyring, StateDir: os.Getenv("SSOKEEPER_STATE_DIR"), Providers: providers.New})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = m.Login(ctx, name, session.LoginRequest{OpenURL: func(u string) error {
+		go r.idp.Browse(ctx, u) //nolint:errcheck // the sign-in's result tells
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, _ := keyring.Get(name, store.RefreshToken)
+	before := r.idp.RefreshCount()
+
+	out, errOut, code := runCLI("", "doctor", name, "--refresh")
+	if code != exitAction {
+		t.Errorf("exit %d, want 1 (no agent, no autostart)", code)
+	}
+	if rt != "" && strings.Contains(out+errOut, rt) {
+		t.Error("doctor printed the refresh token")
+	}
+	for _, line := range []string{"✓ keyring reachable and unlocked", "✓ refresh token stored",
+		"✓ client accepted by the identity provider: a refresh just now succeeded", "✗ agent running"} {
+		if !strings.Contains(out, line) {
+			t.Errorf("output lacks %q:\n%s", line, out)
+		}
+	}
+	if r.idp.RefreshCount() != before+1 {
+		t.Errorf("%d refreshes at the IdP, want 1", r.idp.RefreshCount()-before)
 	}
 }

@@ -2,6 +2,7 @@ package doctor_test
 
 import (
 	"crypto/rand"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -11,21 +12,29 @@ import (
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
-// needSecretService skips without a session bus, unless the test harness
-// (scripts/test.sh) promised one.
-func needSecretService(t *testing.T) {
+// needSecretService returns the system keyring. Without a working Secret
+// Service it skips, or fails when the test harness (scripts/test.sh)
+// promised one with SSOKEEPER_REQUIRE_DBUS=1.
+func needSecretService(t *testing.T) store.Secrets {
 	t.Helper()
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+	missing := func(why string) {
 		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatal("SSOKEEPER_REQUIRE_DBUS=1 but DBUS_SESSION_BUS_ADDRESS is not set")
+			t.Fatalf("SSOKEEPER_REQUIRE_DBUS=1 but %s", why)
 		}
-		t.Skip("no D-Bus session bus; run under scripts/test.sh")
+		t.Skipf("%s; run through scripts/test.sh", why)
 	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		missing("no D-Bus session bus")
+	}
+	k := store.NewKeyring(5 * time.Second)
+	if _, err := k.Get("ssokeeper-test-probe", "probe"); !errors.Is(err, store.ErrNotFound) {
+		missing("the Secret Service does not work: " + err.Error())
+	}
+	return k
 }
 
 func TestKeyringChecksWithSecretService(t *testing.T) {
-	needSecretService(t)
-	k := store.NewKeyring(5 * time.Second)
+	k := needSecretService(t)
 	wantPass(t, doctor.Keyring(k))
 
 	name := "doctor-test-" + rand.Text()[:8]
