@@ -16,15 +16,31 @@ import (
 
 // gitServer serves bare repositories with `git http-backend` on
 // 127.0.0.1, asking for Basic auth: a request passes only with user and
-// the token that want returns at that moment.
+// the token that the want function (see expect) returns at that moment.
 type gitServer struct {
 	URL  string // http://127.0.0.1:PORT
 	Host string // 127.0.0.1:PORT
 	mu   sync.Mutex
+	want func() string
 	seen []string // passwords received
 }
 
-func startGitServer(t *testing.T, user string, want func() string) *gitServer {
+// expect sets the function that says which password is valid.
+func (gs *gitServer) expect(want func() string) {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	gs.want = want
+}
+
+func (gs *gitServer) valid(p string) bool {
+	gs.mu.Lock()
+	gs.seen = append(gs.seen, p)
+	want := gs.want
+	gs.mu.Unlock()
+	return want != nil && p != "" && p == want()
+}
+
+func startGitServer(t *testing.T, user string) *gitServer {
 	t.Helper()
 	git := needTool(t, "git", "git")
 	root := t.TempDir()
@@ -51,12 +67,7 @@ func startGitServer(t *testing.T, user string, want func() string) *gitServer {
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, p, ok := r.BasicAuth()
-		if ok {
-			gs.mu.Lock()
-			gs.seen = append(gs.seen, p)
-			gs.mu.Unlock()
-		}
-		if !ok || u != user || p == "" || p != want() {
+		if !ok || !gs.valid(p) || u != user {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return
@@ -107,15 +118,14 @@ func cloneWithHelper(t *testing.T, bin, url string, args ...string) (string, str
 
 func TestGitCloneWithToken(t *testing.T) {
 	bin := buildBinary(t)
-	var agentToken func() string
-	gs := startGitServer(t, "oauth2", func() string { return agentToken() })
+	gs := startGitServer(t, "oauth2")
 	r := newTokenRig(t, gs.Host)
 	m := r.startAgent().Manager
 	r.login(m)
-	agentToken = func() string {
+	gs.expect(func() string {
 		tok, _ := m.Token(t.Context(), "work", 0) // no refresh: valid for an hour
 		return tok.AccessToken
-	}
+	})
 
 	dest, stderr, err := cloneWithHelper(t, bin, gs.URL+"/repo.git")
 	if err != nil {
@@ -132,7 +142,8 @@ func TestGitCloneWithToken(t *testing.T) {
 
 func TestGitCloneNeedsSignIn(t *testing.T) {
 	bin := buildBinary(t)
-	gs := startGitServer(t, "oauth2", func() string { return "never" })
+	gs := startGitServer(t, "oauth2")
+	gs.expect(func() string { return "never" })
 	r := newTokenRig(t, gs.Host)
 	r.login(r.startAgent().Manager)
 	r.idp.RevokeAll()
