@@ -97,6 +97,7 @@ func doctorInput(e *Env, g *Globals) (doctor.Input, error) {
 // printDoctor prints one line per check, and a fix line under each ✗ and !.
 func printDoctor(w io.Writer, rep doctor.Report) {
 	if !rep.ConfigOK() || len(rep.Sessions) == 0 {
+		fmt.Fprintln(w, "ssokeeper")
 		printChecks(w, rep.Checks)
 		if rep.ConfigOK() {
 			fmt.Fprintln(w, "No sessions configured: add one to the file `ssokeeper config path` prints (see README), then run doctor again.")
