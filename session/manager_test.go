@@ -303,7 +303,7 @@ func TestRejectedClientSecretIsConfigError(t *testing.T) {
 	// The client secret expires (Entra AADSTS7000222) or is rotated by an
 	// admin: the IdP now rejects the client, not the refresh token.
 	r.secrets.Set("work", store.ClientSecret, "an-old-secret") //nolint:errcheck
-	r.m.Refresh(context.Background(), "work") //nolint:errcheck
+	r.m.Refresh(context.Background(), "work")                  //nolint:errcheck
 	st := r.waitFor("work", "config_error", func(st session.Status) bool { return st.State == health.ConfigError })
 	if st.Reason != health.ClientMisconfigured {
 		t.Errorf("reason %q (%s), want client_misconfigured", st.Reason, st.Detail)

@@ -19,14 +19,21 @@ func (m *Manager) Refresh(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return m.refresh(ctx, s, true)
+	return m.refresh(ctx, s, true, nil)
 }
 
 // refresh runs one refresh of s, joining one in flight. With force false
-// (the scheduler) a token that another process already refreshed is kept.
-func (m *Manager) refresh(ctx context.Context, s *sess, force bool) error {
+// (the scheduler, token requests) a token that another process already
+// refreshed is kept. done, checked under the same lock that starts a
+// refresh, says the need was met meanwhile (a refresh that just finished),
+// so two callers never refresh twice in a row.
+func (m *Manager) refresh(ctx context.Context, s *sess, force bool, done func(now time.Time) bool) error {
 	m.mu.Lock()
 	c := s.refreshing
+	if c == nil && done != nil && done(m.clk.Now()) {
+		m.mu.Unlock()
+		return nil
+	}
 	if c == nil {
 		c = newCall()
 		s.refreshing = c
@@ -143,7 +150,11 @@ func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
 	if !tok.Expiry.IsZero() {
 		lifetime = time.Until(tok.Expiry)
 	}
-	s.access = Tokens{AccessToken: tok.AccessToken, TokenType: tok.TokenType, IDToken: tok.IDToken,
+	idToken := tok.IDToken
+	if idToken == "" {
+		idToken = s.access.IDToken // many IdPs send an ID token only at sign-in
+	}
+	s.access = Tokens{AccessToken: tok.AccessToken, TokenType: tok.TokenType, IDToken: idToken,
 		Expiry: now.Add(lifetime)}
 	if !tok.RefreshExpiry.IsZero() {
 		end := now.Add(time.Until(tok.RefreshExpiry))
@@ -250,35 +261,46 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 	if err != nil {
 		return Tokens{}, err
 	}
-	for attempt := 0; ; attempt++ {
-		m.mu.Lock()
-		now := m.clk.Now()
-		tok := s.access
-		st := s.status(now, m.skewOK)
-		m.mu.Unlock()
-		// min-valid is what we aim for; after a refresh, a token that is
-		// still valid is what the IdP gives (its lifetime may be shorter).
-		need := minValid
-		if attempt > 0 {
-			need = time.Second
-		}
-		if tok.AccessToken != "" && tok.Expiry.Sub(now) >= need {
-			return tok, nil
-		}
-		if st.State.NeedsAction() || st.State == health.LoggedOut {
-			return Tokens{}, &ActionError{Status: st}
-		}
-		if attempt > 0 {
-			return Tokens{}, m.lastError(s)
-		}
-		if err := m.refresh(ctx, s, false); err != nil {
-			var re *RefreshError
-			if errors.As(err, &re) && health.Describe(re.Diagnosis.Reason).State.NeedsAction() {
-				return Tokens{}, &ActionError{Status: m.statusOf(s)}
-			}
-			return Tokens{}, err
-		}
+	fresh := func(now time.Time) bool { // caller holds m.mu
+		return s.access.AccessToken != "" && s.access.Expiry.Sub(now) >= minValid
 	}
+	m.mu.Lock()
+	now := m.clk.Now()
+	tok, ok := s.access, fresh(now)
+	st := s.status(now, m.skewOK)
+	m.mu.Unlock()
+	if ok {
+		return tok, nil
+	}
+	if st.State.NeedsAction() || st.State == health.LoggedOut {
+		if stillValid(tok, now) {
+			return tok, nil // the person is asked to sign in; tools keep working meanwhile
+		}
+		return Tokens{}, &ActionError{Status: st}
+	}
+	refreshErr := m.refresh(ctx, s, false, fresh)
+	m.mu.Lock()
+	now = m.clk.Now()
+	tok = s.access
+	m.mu.Unlock()
+	// min-valid is what we aim for; a token that is still valid is what the
+	// IdP gives (its lifetime may be shorter) or what we have while it is
+	// unreachable.
+	if stillValid(tok, now) {
+		return tok, nil
+	}
+	if refreshErr != nil {
+		var re *RefreshError
+		if errors.As(refreshErr, &re) && health.Describe(re.Diagnosis.Reason).State.NeedsAction() {
+			return Tokens{}, &ActionError{Status: m.statusOf(s)}
+		}
+		return Tokens{}, refreshErr
+	}
+	return Tokens{}, m.lastError(s)
+}
+
+func stillValid(t Tokens, now time.Time) bool {
+	return t.AccessToken != "" && t.Expiry.Sub(now) >= time.Second
 }
 
 func (m *Manager) statusOf(s *sess) Status {

@@ -99,7 +99,8 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 	// (a session that just ended) current; wake-ups are rare.
 	m.publish(events)
 	for _, s := range start {
-		go m.refresh(ctx, s, false) //nolint:errcheck // recorded in the session's state
+		notDue := func(now time.Time) bool { return s.st.NextRefresh.After(now) }
+		go m.refresh(ctx, s, false, notDue) //nolint:errcheck // recorded in the session's state
 	}
 	due.Reset(max(next.Sub(now), 0))
 }

@@ -83,7 +83,9 @@ func TestSecondAgentRefusedAndShutdownSavesState(t *testing.T) {
 		t.Fatalf("state after shutdown: %+v", work)
 	}
 
-	// The lock was released: a new agent starts and resumes the session.
+	// The lock was released: a new agent starts and resumes the session
+	// with a refresh (access tokens are never persisted), no sign-in.
+	before := p.RefreshCount()
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
 	a2, err := agent.Start(ctx2, agent.Options{Secrets: secrets})
@@ -96,7 +98,7 @@ func TestSecondAgentRefusedAndShutdownSavesState(t *testing.T) {
 	for {
 		select {
 		case u := <-updates:
-			if s, ok := u.Snapshot.Get("work"); ok && s.State == health.Healthy && s.AccessExpiresAt != nil && s.AccessExpiresAt.After(time.Now()) && s.LastRefresh.After(work.LastRefresh) {
+			if s, ok := u.Snapshot.Get("work"); ok && s.State == health.Healthy && s.AccessExpiresAt != nil && s.AccessExpiresAt.After(time.Now()) && p.RefreshCount() > before {
 				cancel2()
 				a2.Wait()
 				return
