@@ -44,9 +44,9 @@ type Notifier struct {
 	clk     clock.Clock
 	window  time.Duration
 	tr      transport
-	seq     int // Notice keys
 
 	mu     sync.Mutex
+	seq    int              // for Notice keys
 	snap   session.Snapshot // newest, to skip sessions that no longer need sign-in
 	logins chan message     // sign-in requests for Run's worker; nil outside Run
 }
@@ -132,6 +132,7 @@ func (n *Notifier) Run(ctx context.Context, updates <-chan session.Update, actio
 	go n.signIn(ctx, logins, actions)
 
 	pol := newPolicy(n.clk.Now)
+	first := true
 	var timer clock.Timer
 	var due <-chan time.Time // the grouping window's end, nil when none runs
 	defer func() {
@@ -154,6 +155,10 @@ func (n *Notifier) Run(ctx context.Context, updates <-chan session.Update, actio
 			n.mu.Lock()
 			n.snap = u.Snapshot
 			n.mu.Unlock()
+			if first {
+				pol.seed(u.Snapshot)
+				first = false
+			}
 			n.show(pol.events(u.Events))
 			switch {
 			case !pol.hasPending() || due != nil:

@@ -141,6 +141,9 @@ func TestSignInFromNotification(t *testing.T) {
 	if want := []string{"default", "Sign in", "signin", "Sign in"}; !slices.Equal(c.actions, want) {
 		t.Errorf("actions %q, want %q", c.actions, want)
 	}
+	if c.hints["urgency"].Value() != byte(normal) || c.hints["desktop-entry"].Value() != desktopEntry {
+		t.Errorf("hints %v", c.hints)
+	}
 	srv.click(t, c.id, "signin")
 	r.actions.want(t, "work")
 

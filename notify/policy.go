@@ -60,6 +60,17 @@ func (p *policy) events(evs []session.Event) []message {
 	return out
 }
 
+// seed opens incidents for the sessions that need action in the first
+// snapshot Run receives: their StateChanged events were published before
+// the notifier subscribed (at start-up), yet the person should hear of them.
+func (p *policy) seed(snap session.Snapshot) {
+	for _, st := range snap.Sessions {
+		if st.State.NeedsAction() {
+			p.stateChanged(session.Event{Kind: session.StateChanged, Session: st.Name, To: st.State, Reason: st.Reason, Status: st})
+		}
+	}
+}
+
 func (p *policy) stateChanged(ev session.Event) {
 	st := ev.Status
 	st.Name = ev.Session

@@ -210,3 +210,21 @@ func TestDeviceCodeOpensOnlyWebURLs(t *testing.T) {
 		t.Errorf("a file: URL got the Open action")
 	}
 }
+
+// TestSeed: sessions that already need action when the notifier subscribes
+// are shown once, and their later StateChanged does not repeat them.
+func TestSeed(t *testing.T) {
+	p := newPolicy(time.Now)
+	p.seed(session.Snapshot{Sessions: []session.Status{
+		{Name: "ok", State: health.Healthy},
+		{Name: "work", State: health.NeedsLogin, Reason: health.RefreshTokenExpired},
+	}})
+	ms := p.flush()
+	if len(ms) != 1 || ms[0].title != "work: sign-in needed: refresh token expired" {
+		t.Fatalf("got %v", titles(ms))
+	}
+	p.events([]session.Event{changed("work", health.RefreshTokenExpired)})
+	if ms := p.flush(); len(ms) != 0 {
+		t.Errorf("shown again: %v", titles(ms))
+	}
+}

@@ -21,6 +21,10 @@ const (
 	fdoIface = "org.freedesktop.Notifications"
 )
 
+// desktopEntry names the desktop file packaging/linux installs, so the
+// desktop shows the bubbles as ssokeeper's.
+const desktopEntry = "io.ssokeeper.ssokeeper"
+
 // callTimeout bounds every call to the notification server, so a hung
 // server cannot stall the notifier.
 const callTimeout = 5 * time.Second
@@ -149,7 +153,10 @@ func (t *dbusTransport) notifyLocked(m message) error {
 	if slices.Contains(caps, "body-markup") {
 		body = markupEscaper.Replace(body)
 	}
-	hints := map[string]dbus.Variant{"urgency": dbus.MakeVariant(byte(m.urgency))}
+	hints := map[string]dbus.Variant{
+		"urgency":       dbus.MakeVariant(byte(m.urgency)),
+		"desktop-entry": dbus.MakeVariant(desktopEntry),
+	}
 	replaces := t.ids[m.key]
 	var id uint32
 	err := obj.CallWithContext(ctx, fdoIface+".Notify", 0,
