@@ -33,6 +33,11 @@ func Providers() []string {
 // DefaultAWSMaxSession is IAM Identity Center's default session length.
 const DefaultAWSMaxSession = 8 * time.Hour
 
+// DefaultAWSRefreshMargin: the AWS CLI refreshes its SSO token itself in
+// the last 15 minutes (rotating the refresh token behind our back);
+// refreshing 20 minutes ahead keeps it from ever needing to.
+const DefaultAWSRefreshMargin = 20 * time.Minute
+
 var defaultScopes = []string{"openid", "profile", "offline_access"}
 
 func oidcPreset(t table, s *Session) {
@@ -144,6 +149,9 @@ func awsPreset(t table, s *Session) {
 	}
 	if s.MaxSession == 0 {
 		s.MaxSession = DefaultAWSMaxSession
+	}
+	if s.RefreshMargin == 0 {
+		s.RefreshMargin = DefaultAWSRefreshMargin
 	}
 }
 

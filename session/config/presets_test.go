@@ -108,6 +108,10 @@ client_id = "c"`,
 			if s.MaxSession != tt.maxSession {
 				t.Errorf("MaxSession = %v, want %v", s.MaxSession, tt.maxSession)
 			}
+			// AWS sessions refresh before the AWS CLI's own 15-minute window.
+			if s.Provider == "aws-sso" && s.RefreshMargin <= 15*time.Minute {
+				t.Errorf("aws-sso RefreshMargin = %v, want more than 15m", s.RefreshMargin)
+			}
 			if want := cmpOr(tt.flow, "browser"); s.Flow != want {
 				t.Errorf("Flow = %q, want %q", s.Flow, want)
 			}
