@@ -49,14 +49,18 @@ func (d *Demo) Action(ctx context.Context, action string) (string, error) {
 		d.IdP.RevokeAll()
 		return "The IdP revoked the refresh token. The next refresh (within 30 s, or press Refresh now) gets invalid_grant: the session needs a sign-in and a notification says so.", nil
 	case "down":
+		d.setFault(func(f *faults) { f.Down = true })
 		return "The IdP is down. The next refresh cannot connect: ssokeeper keeps the refresh token and retries with backoff.", d.IdP.SetDown(true)
 	case "up":
+		d.setFault(func(f *faults) { f.Down = false })
 		return "The IdP is up again. The next retry succeeds.", d.IdP.SetDown(false)
 	case "skew":
 		d.IdP.SetDateOffset(10 * time.Minute)
+		d.setFault(func(f *faults) { f.Skewed = true })
 		return "The IdP's clock is 10 minutes ahead. After the next refresh ssokeeper reports clock skew.", nil
 	case "unskew":
 		d.IdP.SetDateOffset(0)
+		d.setFault(func(f *faults) { f.Skewed = false })
 		return "The IdP's clock is right again.", nil
 	case "refresh":
 		if err := d.Refresh(ctx); err != nil {
@@ -97,10 +101,10 @@ button{margin:.2em;padding:.4em .8em}td,th{text-align:left;padding:.2em .8em .2e
 Access tokens live one minute; ssokeeper refreshes them about every 30 seconds.</p>
 <h2>Break things</h2>
 <form method="post" action="revoke"><button>Revoke the session at the IdP</button></form>
-<form method="post" action="down"><button>Take the IdP down</button></form>
-<form method="post" action="up"><button>Bring the IdP up</button></form>
-<form method="post" action="skew"><button>Skew the IdP's clock by 10 minutes</button></form>
-<form method="post" action="unskew"><button>Fix the IdP's clock</button></form>
+{{if .Faults.Down}}<form method="post" action="up"><button>Bring the IdP up</button></form>
+{{else}}<form method="post" action="down"><button>Take the IdP down</button></form>{{end}}
+{{if .Faults.Skewed}}<form method="post" action="unskew"><button>Fix the IdP's clock</button></form>
+{{else}}<form method="post" action="skew"><button>Skew the IdP's clock by 10 minutes</button></form>{{end}}
 <form method="post" action="refresh"><button>Refresh now</button></form>
 <h2>Repair</h2>
 <p>Click <i>Sign in</i> in the notification or the tray menu: the browser opens the IdP's login page
@@ -119,7 +123,7 @@ Without a tray: <form method="post" action="signin"><button>Sign in again (no br
 {{with .NextRefresh}}<tr><th>next refresh</th><td>{{.Local.Format "15:04:05"}}</td></tr>{{end}}
 <tr><th>failures in a row</th><td>{{.ConsecutiveFailures}}</td></tr>
 </table>{{end}}
-<p>Refreshes served by the IdP: {{.Refreshes}}</p>
+<p>Refreshes served by the IdP: {{.Refreshes}}. The IdP is {{if .Faults.Down}}<b>down</b>{{else}}up{{end}}{{if .Faults.Skewed}}, its clock <b>10 minutes ahead</b>{{end}}.</p>
 </body></html>`))
 
 func (d *Demo) page(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +131,8 @@ func (d *Demo) page(w http.ResponseWriter, r *http.Request) {
 		Msg, Issuer, User, Password, Pending, Err string
 		Status                                    *session.Status
 		Refreshes                                 int
-	}{Msg: r.URL.Query().Get("msg"), Issuer: d.IdP.Issuer(), User: d.IdP.Username(),
+		Faults                                    faults
+	}{Faults: d.faults(), Msg: r.URL.Query().Get("msg"), Issuer: d.IdP.Issuer(), User: d.IdP.Username(),
 		Password: d.IdP.Password(), Pending: d.Pending(), Refreshes: d.IdP.RefreshCount()}
 	snap, err := d.Status(r.Context())
 	if st, ok := snap.Get(sessionName); err == nil && ok {
@@ -137,4 +142,19 @@ func (d *Demo) page(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	pageTmpl.Execute(w, data) //nolint:errcheck
+}
+
+// faults are the IdP faults the person switched on.
+type faults struct{ Down, Skewed bool }
+
+func (d *Demo) faults() faults {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.on
+}
+
+func (d *Demo) setFault(change func(*faults)) {
+	d.mu.Lock()
+	change(&d.on)
+	d.mu.Unlock()
 }

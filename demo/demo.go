@@ -35,6 +35,7 @@ type Demo struct {
 	mu      sync.Mutex
 	pending string      // the sign-in URL the agent last asked to open
 	opened  chan string // gets each such URL, for tests (never blocks)
+	on      faults      // shown on the control page
 	env     map[string]string
 	oldEnv  map[string]*string
 }

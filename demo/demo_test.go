@@ -18,7 +18,7 @@ import (
 // TestDemo runs the demo headless in this process and plays it as a
 // person would: watch the first refresh, revoke the session at the IdP,
 // repair it with the tray's sign-in (finished from the control page), take
-// the IdP down and bring it back.
+// the IdP down and bring it back, skew its clock and set it right.
 //
 // The agent is started with agent.Start and the demo's options rather
 // than through cli.RunAgent, which keeps the manager to itself; the test
@@ -94,6 +94,18 @@ func TestDemo(t *testing.T) {
 	press(t, ctl.URL, "up", "up again")
 	press(t, ctl.URL, "refresh", "Refreshed")
 	w.until("healthy with the IdP back", func(st session.Status) bool { return st.State == health.Healthy })
+
+	press(t, ctl.URL, "skew", "10 minutes ahead")
+	press(t, ctl.URL, "refresh", "")
+	w.until("clock skew reported", func(st session.Status) bool {
+		return st.State == health.Degraded && st.Reason == health.ClockSkew
+	})
+	if page := get(t, ctl.URL); !strings.Contains(page, `action="unskew"`) {
+		t.Errorf("control page does not offer to fix the clock:\n%s", page)
+	}
+	press(t, ctl.URL, "unskew", "right again")
+	press(t, ctl.URL, "refresh", "Refreshed")
+	w.until("healthy with the clock right", func(st session.Status) bool { return st.State == health.Healthy })
 
 	press(t, ctl.URL, "signin", "Signed in") // the control page's own sign-in, without a tray
 }
