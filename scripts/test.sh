@@ -11,7 +11,8 @@
 set -euo pipefail
 
 # Debian packages the tests need, one list: add yours here.
-DEB_PACKAGES="dbus gnome-keyring libsecret-tools git ca-certificates"
+DEB_PACKAGES="dbus gnome-keyring libsecret-tools git ca-certificates
+  awscli desktop-file-utils appstream libplist-utils"
 
 # How long to wait for the keyring daemon to own org.freedesktop.secrets.
 KEYRING_WAIT_SECONDS=10
@@ -70,7 +71,8 @@ inside_bus() {
 		sleep 0.1
 	done
 
-	export SSOKEEPER_REQUIRE_DBUS=1
+	# Here every real part is installed: a test that would skip fails instead.
+	export SSOKEEPER_REQUIRE_DBUS=1 SSOKEEPER_REQUIRE_AWSCLI=1 SSOKEEPER_REQUIRE_TOOLS=1
 	local pkgs
 	mapfile -t pkgs < <(patterns "$@")
 	[ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)

@@ -168,14 +168,16 @@ func newFlags(e *Env, name, args, summary string) *flag.FlagSet {
 // parse parses a subcommand's flags and positional arguments in any order
 // (`login work --device` and `login --device work` both work).
 func parse(fs *flag.FlagSet, args []string, e *Env) ([]string, int, bool) {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(e.Stdout) // asked for: help is the result
+			fs.Usage()
+			return nil, exitOK, false
+		}
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(e.Stdout)
-				fs.Usage()
-				return nil, exitOK, false
-			}
 			return nil, exitUsage, false
 		}
 		args = fs.Args()
