@@ -119,5 +119,8 @@ func lastFailure(st session.Status, errText, more string) Check {
 	if st.Detail != "" {
 		detail += " (" + st.Detail + ")"
 	}
+	if info.State.NeedsAction() && info.State != health.ConfigError {
+		more = "" // the refresh token is gone: only a sign-in helps
+	}
 	return fail(NameClient, detail, info.Fix+more)
 }

@@ -173,7 +173,11 @@ func TestRevokedSessionKeepsItsDiagnosis(t *testing.T) {
 	before := f.idp.RefreshCount()
 	rep := f.run(f.input(true))
 	wantFail(t, check(t, rep, doctor.NameRefreshToken), "no refresh token", "ssokeeper login work")
-	wantFail(t, check(t, rep, doctor.NameClient), "sign-in needed: refresh token", "Sign in again")
+	c := check(t, rep, doctor.NameClient)
+	wantFail(t, c, "sign-in needed: refresh token", "Sign in again")
+	if strings.Contains(c.Fix, "--refresh") {
+		t.Errorf("fix %q suggests a refresh test with no refresh token", c.Fix)
+	}
 	if st, _ := a.Manager.Snapshot().Get("work"); st.Reason == "refresh_token_missing" {
 		t.Errorf("doctor replaced the diagnosis: %s", st.Reason)
 	}
