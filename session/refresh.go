@@ -132,6 +132,11 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	s.st.HasRefreshToken = true
 	s.st.LoggedOut = false
 	s.lastReason, s.detail = health.None, ""
+	if cw, ok := s.prov.(interface{ CacheError() error }); ok {
+		if err := cw.CacheError(); err != nil {
+			s.lastReason, s.detail = health.TokenCacheUnwritable, health.Redact(err.Error())
+		}
+	}
 	if keyringErr != nil {
 		s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(keyringErr.Error())
 		s.st.NextRefresh = now.Add(backoff(1, 0, m.rnd)) // retry storing soon

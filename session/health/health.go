@@ -43,6 +43,9 @@ const (
 	ConfigInvalid       Reason = "config_invalid"
 	LoggedOutByUser     Reason = "logged_out"
 	SessionEnded        Reason = "session_ended"
+	// TokenCacheUnwritable: refreshed, but the AWS CLI's cache file could
+	// not be written, so the AWS CLI still sees the old token.
+	TokenCacheUnwritable Reason = "token_cache_unwritable"
 )
 
 // Info is what the person is told about a Reason.
@@ -97,6 +100,9 @@ var reasons = map[Reason]Info{
 	LoggedOutByUser: {LoggedOut, "signed out",
 		"You signed out of this session.",
 		"Sign in when you want to use it again."},
+	TokenCacheUnwritable: {Degraded, "AWS CLI cache not written",
+		"The session was refreshed, but the AWS CLI's token cache (~/.aws/sso/cache) could not be written, so the AWS CLI still sees the old token.",
+		"Make ~/.aws/sso/cache writable by you (ssokeeper writes its files with mode 0600); ssokeeper writes it again at the next refresh."},
 	SessionEnded: {Expired, "session ended",
 		"The session reached its maximum lifetime and can no longer be refreshed.",
 		"Sign in again."},
