@@ -160,6 +160,7 @@ func (n *Notifier) Run(ctx context.Context, updates <-chan session.Update, actio
 				first = false
 			}
 			n.show(pol.events(u.Events))
+			pol.prune(u.Snapshot)
 			switch {
 			case !pol.hasPending() || due != nil:
 			case n.window < 0:

@@ -95,6 +95,18 @@ func (p *policy) stateChanged(ev session.Event) {
 	// Refreshing, retrying and degraded keep an open incident open.
 }
 
+// prune forgets sessions that left the configuration, so one added again
+// under the same name starts afresh.
+func (p *policy) prune(snap session.Snapshot) {
+	for name := range p.open {
+		if _, ok := snap.Get(name); !ok {
+			p.resolve(name)
+			delete(p.shown, name)
+			delete(p.warned, name)
+		}
+	}
+}
+
 // resolve ends the session's incident, shown or not.
 func (p *policy) resolve(name string) {
 	delete(p.open, name)

@@ -228,3 +228,18 @@ func TestSeed(t *testing.T) {
 		t.Errorf("shown again: %v", titles(ms))
 	}
 }
+
+// TestPrune: a session removed from the configuration and added again
+// under the same name is a new incident.
+func TestPrune(t *testing.T) {
+	p := newPolicy(time.Now)
+	p.events([]session.Event{changed("work", health.RefreshTokenRevoked)})
+	if ms := p.flush(); len(ms) != 1 {
+		t.Fatalf("got %v", titles(ms))
+	}
+	p.prune(session.Snapshot{})
+	p.events([]session.Event{changed("work", health.RefreshTokenRevoked)})
+	if ms := p.flush(); len(ms) != 1 {
+		t.Errorf("re-added session not shown: %v", titles(ms))
+	}
+}
