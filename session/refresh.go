@@ -278,9 +278,6 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 		return tok, nil
 	}
 	if st.State.NeedsAction() || st.State == health.LoggedOut {
-		if stillValid(tok, now) {
-			return tok, nil // the person is asked to sign in; tools keep working meanwhile
-		}
 		return Tokens{}, &ActionError{Status: st}
 	}
 	refreshErr := m.refresh(ctx, s, false, fresh)
@@ -288,17 +285,17 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 	now = m.clk.Now()
 	tok = s.access
 	m.mu.Unlock()
-	// min-valid is what we aim for; a token that is still valid is what the
-	// IdP gives (its lifetime may be shorter) or what we have while it is
-	// unreachable.
+	var re *RefreshError
+	if errors.As(refreshErr, &re) && re.Diagnosis.RefreshTokenDead() {
+		return Tokens{}, &ActionError{Status: m.statusOf(s)}
+	}
+	// min-valid is what we aim for. A token that is still valid is what the
+	// IdP gave (its lifetime may be shorter), or the best there is while it
+	// is unreachable: tools keep working until it expires.
 	if stillValid(tok, now) {
 		return tok, nil
 	}
 	if refreshErr != nil {
-		var re *RefreshError
-		if errors.As(refreshErr, &re) && health.Describe(re.Diagnosis.Reason).State.NeedsAction() {
-			return Tokens{}, &ActionError{Status: m.statusOf(s)}
-		}
 		return Tokens{}, refreshErr
 	}
 	return Tokens{}, m.lastError(s)
