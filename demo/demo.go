@@ -48,7 +48,7 @@ func Setup() (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	idp, err := testidp.New(testidp.Options{AccessTokenLifetime: time.Minute})
+	idp, err := testidp.New(testidp.Options{AccessTokenLifetime: time.Minute, PrefillLogin: true})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

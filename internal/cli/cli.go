@@ -56,7 +56,7 @@ func commands() []command {
 		{"refresh", "NAME", "refresh a session now", cmdRefresh},
 		{"token", "NAME [--format raw|json|header|kubectl] [--min-valid 60s] [--id-token]", "print a fresh token for other tools", cmdToken},
 		{"git-credential", "get|store|erase", "git credential helper (see README)", cmdGitCredential},
-		{"doctor", "[NAME] [--json]", "check every part a session depends on", cmdDoctor},
+		{"doctor", "[NAME] [--refresh] [--json]", "check every part a session depends on", cmdDoctor},
 		{"autostart", "enable|disable|status", "start ssokeeper at login", cmdAutostart},
 		{"config", "path|validate", "show or check the configuration file", cmdConfig},
 		{"secret", "set NAME", "store a session's client secret in the keyring (read from stdin)", cmdSecret},

@@ -39,7 +39,8 @@ func newStore(opts Options, u users, clients ...*client) *store {
 func (s *store) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
 	c, ok := s.clients[id]
 	if !ok {
-		return nil, errors.New("client not found")
+		// What a conforming IdP answers (RFC 6749 5.2): invalid_client.
+		return nil, oidc.ErrInvalidClient().WithDescription("client not found")
 	}
 	return c, nil
 }

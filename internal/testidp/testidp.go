@@ -48,6 +48,8 @@ import (
 type Options struct {
 	AccessTokenLifetime  time.Duration // default 1 minute
 	RefreshTokenLifetime time.Duration // default 5 hours, as the example
+	// PrefillLogin fills the login form with the test user (the demo).
+	PrefillLogin bool
 }
 
 // IdP is a running OpenID Provider. Its methods are safe for concurrent use.
@@ -59,6 +61,7 @@ type IdP struct {
 	tokenURL string // path of the token endpoint, where faults apply
 	native   *client
 	conf     *client
+	prefill  bool
 
 	life   sync.Mutex // serialises SetDown and Close
 	mu     sync.Mutex
@@ -87,9 +90,10 @@ func New(opts Options) (*IdP, error) {
 		return nil, fmt.Errorf("test IdP: cannot listen on 127.0.0.1: %w", err)
 	}
 	p := &IdP{
-		addr:   l.Addr().String(),
-		native: &client{id: "ssokeeper-native-" + rand.Text()[:8]},
-		conf:   &client{id: "ssokeeper-confidential-" + rand.Text()[:8], secret: rand.Text()},
+		addr:    l.Addr().String(),
+		native:  &client{id: "ssokeeper-native-" + rand.Text()[:8]},
+		conf:    &client{id: "ssokeeper-confidential-" + rand.Text()[:8], secret: rand.Text()},
+		prefill: opts.PrefillLogin,
 	}
 	p.issuer = "http://" + p.addr
 	u := users{&storage.User{
@@ -127,7 +131,7 @@ func (p *IdP) buildHandler() error {
 		return fmt.Errorf("test IdP: %w", err)
 	}
 	p.tokenURL = prov.TokenEndpoint().Relative()
-	ui := &loginUI{store: p.store, callback: op.AuthCallbackURL(prov)}
+	ui := &loginUI{store: p.store, callback: op.AuthCallbackURL(prov), prefill: p.prefill}
 	mux := http.NewServeMux()
 	mux.Handle(loginPath, op.NewIssuerInterceptor(prov.IssuerFromRequest).Handler(http.HandlerFunc(ui.login)))
 	mux.HandleFunc(devicePath, ui.device)

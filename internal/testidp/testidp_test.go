@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -305,5 +306,21 @@ func TestFakeBrowserCommand(t *testing.T) {
 	}
 	if q := <-got; !strings.Contains(q, "code=") {
 		t.Errorf("callback query %q has no code", q)
+	}
+}
+
+func TestPrefillLogin(t *testing.T) {
+	for _, prefill := range []bool{false, true} {
+		p := Start(t, Options{PrefillLogin: prefill})
+		resp, err := http.Get(p.Issuer() + loginPath + "?authRequestID=x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		has := strings.Contains(string(body), `value="`+p.Username()+`"`)
+		if has != prefill {
+			t.Errorf("PrefillLogin=%v: form pre-filled = %v", prefill, has)
+		}
 	}
 }

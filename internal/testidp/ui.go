@@ -11,6 +11,7 @@ import (
 type loginUI struct {
 	store    *store
 	callback func(context.Context, string) string
+	prefill  bool // fill in the test user's name and password (the demo)
 }
 
 var pages = template.Must(template.New("login").Parse(`<!DOCTYPE html>
@@ -20,26 +21,34 @@ var pages = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <form method="POST" action="{{.Action}}">
 <input type="hidden" name="id" value="{{.ID}}">
 {{if .Device}}<label>Code <input name="user_code" value="{{.UserCode}}"></label>{{end}}
-<label>Username <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<label>Username <input name="username" autocomplete="username" value="{{.User}}"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" value="{{.Password}}"></label>
 <button type="submit">Sign in</button>
 </form></body></html>`))
 
 type page struct {
 	Action, ID, UserCode, Error string
+	User, Password              string // pre-filled, for the demo
 	Device                      bool
+}
+
+func (ui *loginUI) page(p page) page {
+	if ui.prefill {
+		p.User, p.Password = ui.store.users.user.Username, ui.store.users.user.Password
+	}
+	return p
 }
 
 func (ui *loginUI) login(w http.ResponseWriter, r *http.Request) {
 	id := r.FormValue("authRequestID")
 	if r.Method != http.MethodPost {
-		pages.Execute(w, page{Action: loginPath, ID: id})
+		pages.Execute(w, ui.page(page{Action: loginPath, ID: id}))
 		return
 	}
 	id = r.PostFormValue("id")
 	if err := ui.store.CheckUsernamePassword(r.PostFormValue("username"), r.PostFormValue("password"), id); err != nil {
 		w.WriteHeader(http.StatusUnauthorized)
-		pages.Execute(w, page{Action: loginPath, ID: id, Error: err.Error()})
+		pages.Execute(w, ui.page(page{Action: loginPath, ID: id, Error: err.Error()}))
 		return
 	}
 	http.Redirect(w, r, ui.callback(r.Context(), id), http.StatusFound)
@@ -47,7 +56,7 @@ func (ui *loginUI) login(w http.ResponseWriter, r *http.Request) {
 
 func (ui *loginUI) device(w http.ResponseWriter, r *http.Request) {
 	code := r.FormValue("user_code")
-	p := page{Action: devicePath, UserCode: code, Device: true}
+	p := ui.page(page{Action: devicePath, UserCode: code, Device: true})
 	if r.Method != http.MethodPost {
 		pages.Execute(w, p)
 		return
