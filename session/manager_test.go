@@ -239,6 +239,11 @@ func TestInvalidGrantNeedsLoginAndDiscardsToken(t *testing.T) {
 	if st.NextRefresh != nil {
 		t.Error("a session that needs sign-in still plans refreshes")
 	}
+	// Asking again keeps the cause, not "no refresh token".
+	r.m.Refresh(context.Background(), "work") //nolint:errcheck
+	if again, _ := r.m.Snapshot().Get("work"); again.Reason != st.Reason {
+		t.Errorf("a second refresh changed the reason from %q to %q", st.Reason, again.Reason)
+	}
 	// Signing in repairs it.
 	r.login("work")
 	r.waitState("work", health.Healthy, health.None)

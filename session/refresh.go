@@ -103,7 +103,15 @@ func (m *Manager) refreshToken(ctx context.Context, s *sess) (string, error) {
 	rt, err := m.opts.Secrets.Get(s.name, keyRefreshToken)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && rt == ""):
-		return "", m.failed(s, health.Diagnosis{Reason: health.RefreshTokenMissing}, err)
+		d := health.Diagnosis{Reason: health.RefreshTokenMissing}
+		m.mu.Lock()
+		if health.Describe(s.lastReason).State == health.NeedsLogin {
+			// Keep the cause that took the token away ("revoked"): "missing"
+			// would hide why the person must sign in.
+			d = health.Diagnosis{Reason: s.lastReason, Detail: s.detail}
+		}
+		m.mu.Unlock()
+		return "", m.failed(s, d, err)
 	case err != nil:
 		return "", m.failed(s, health.Diagnosis{Reason: health.KeyringUnavailable, Transient: true, Detail: health.Redact(err.Error())}, err)
 	}

@@ -118,18 +118,23 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 		}
 	})
 	a.goRun(func() { a.Manager.Run(ctx) }) //nolint:errcheck
-	a.goRun(func() {
-		err := config.Watch(ctx, a.ConfigPath, func() {
-			cfg, err := a.loadConfig(false)
-			if err != nil {
-				log.Warn("configuration invalid; keeping the sessions as they were", "err", err)
+	// Watch before Start returns, so an edit right after start is seen.
+	if w, err := config.NewWatcher(a.ConfigPath); err != nil {
+		log.Warn("not watching the configuration for changes", "err", err)
+	} else {
+		a.goRun(func() {
+			err := w.Run(ctx, func() {
+				cfg, err := a.loadConfig(false)
+				if err != nil {
+					log.Warn("configuration invalid; keeping the sessions as they were", "err", err)
+				}
+				a.Manager.Reload(cfg, err)
+			})
+			if err != nil && ctx.Err() == nil {
+				log.Warn("stopped watching the configuration", "err", err)
 			}
-			a.Manager.Reload(cfg, err)
 		})
-		if err != nil && ctx.Err() == nil {
-			log.Warn("not watching the configuration for changes", "err", err)
-		}
-	})
+	}
 	a.goRun(func() { watchResume(ctx, a.Manager.Wake, log) })
 	log.Info("agent started", "config", a.ConfigPath, "socket", sock, "sessions", len(cfg.Sessions), "pid", os.Getpid())
 	return a, nil

@@ -21,18 +21,29 @@ const debounce = 200 * time.Millisecond
 // never calls onChange after that; it returns an error if the directory
 // cannot be watched.
 func Watch(ctx context.Context, path string, onChange func()) error {
-	return watch(ctx, path, onChange, debounce, nil)
+	w, err := NewWatcher(path)
+	if err != nil {
+		return err
+	}
+	return w.Run(ctx, onChange)
 }
 
-// watch is Watch with the debounce delay and a hook, called for each event
-// on the file, for tests.
-func watch(ctx context.Context, path string, onChange func(), delay time.Duration, seen func()) error {
+// Watcher watches one configuration file. NewWatcher starts watching at
+// once, so no change made after it returns is missed; Run reports them.
+type Watcher struct {
+	path  string
+	w     *fsnotify.Watcher
+	names map[string]bool
+	delay time.Duration
+	seen  func() // test hook: called for each event on the file
+}
+
+// NewWatcher starts watching the file at path (its directory must exist).
+func NewWatcher(path string) (*Watcher, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch the configuration %s: %w", path, err)
+		return nil, fmt.Errorf("watch the configuration %s: %w", path, err)
 	}
-	defer w.Close()
-
 	// A symlinked config (dotfile managers) changes where the link points.
 	names := map[string]bool{filepath.Clean(path): true}
 	if real, err := filepath.EvalSymlinks(path); err == nil {
@@ -40,10 +51,29 @@ func watch(ctx context.Context, path string, onChange func(), delay time.Duratio
 	}
 	for name := range names {
 		if err := w.Add(filepath.Dir(name)); err != nil {
-			return fmt.Errorf("watch the configuration folder %s: %w", filepath.Dir(name), err)
+			w.Close()
+			return nil, fmt.Errorf("watch the configuration folder %s: %w", filepath.Dir(name), err)
 		}
 	}
+	return &Watcher{path: path, w: w, names: names, delay: debounce}, nil
+}
 
+// watch is Watch with the debounce delay and a hook, called for each event
+// on the file, for tests.
+func watch(ctx context.Context, path string, onChange func(), delay time.Duration, seen func()) error {
+	w, err := NewWatcher(path)
+	if err != nil {
+		return err
+	}
+	w.delay, w.seen = delay, seen
+	return w.Run(ctx, onChange)
+}
+
+// Run calls onChange after each settled change until ctx ends, then stops
+// watching.
+func (wt *Watcher) Run(ctx context.Context, onChange func()) error {
+	w, names, delay, seen, path := wt.w, wt.names, wt.delay, wt.seen, wt.path
+	defer w.Close()
 	timer := time.NewTimer(delay)
 	timer.Stop()
 	defer timer.Stop()
