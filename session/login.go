@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/store"
@@ -64,9 +65,21 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	defer m.loginQueue.Unlock()
 	ctx, cancel := context.WithTimeout(m.lifetime(), req.Timeout+30e9)
 	defer cancel()
-	// The session lock spans the whole sign-in: a CLI elsewhere that wants
-	// to sign in too waits here instead of opening a second tab.
-	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
+	// The session lock spans the whole sign-in: a process elsewhere that
+	// wants to sign in too waits here instead of opening a second tab, and
+	// then takes the result of the sign-in it waited for.
+	asked := m.clk.Now()
+	unlock, ok, err := store.TryLock(m.lockDir(), s.name)
+	if err == nil && !ok {
+		if req.Joined != nil {
+			req.Joined()
+		}
+		unlock, err = store.Lock(ctx, m.lockDir(), s.name)
+		if err == nil && m.signedInElsewhere(s, asked) {
+			unlock()
+			return nil
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: another sign-in is still pending: %w", s.name, err)
 	}
@@ -163,4 +176,24 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 		return fmt.Errorf("%s: signed out locally, but the identity provider did not confirm revocation: %w", name, revokeErr)
 	}
 	return nil
+}
+
+// signedInElsewhere adopts a sign-in another process completed while this
+// one waited for the session's lock.
+func (m *Manager) signedInElsewhere(s *sess, since time.Time) bool {
+	st, err := store.LoadState(m.statePath())
+	if err != nil {
+		return false
+	}
+	rec, ok := st.Sessions[s.name]
+	if !ok || !rec.HasRefreshToken || rec.SessionStartedAt.Before(since) {
+		return false
+	}
+	m.mu.Lock()
+	s.restore(rec, m.clk.Now()) // plans an immediate refresh for the access token
+	s.rt, s.rtLoaded = "", false
+	m.mu.Unlock()
+	m.publish([]Event{{Kind: LoginSucceeded, Session: s.name}})
+	m.replan()
+	return true
 }
