@@ -35,7 +35,7 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	}
 	a, err := agent.Start(ctx, opts)
 	if errors.Is(err, agent.ErrAlreadyRunning) {
-		fmt.Fprintln(e.Stderr, "ssokeeper is already running for this user; its icon is in the tray (or use `ssokeeper status`).")
+		fmt.Fprintln(e.Stderr, "ssokeeper is already running for this user: nothing more to start (see `ssokeeper status`).")
 		return exitAction
 	}
 	if err != nil {
@@ -44,6 +44,9 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	defer a.Wait()
 	defer cancel()
 
+	if len(a.Manager.Snapshot().Sessions) == 0 {
+		fmt.Fprintf(e.Stderr, "No sessions configured yet: add one to %s (it has commented examples for each provider).\nssokeeper picks up the change at once; check it with `ssokeeper config validate`.\n", a.ConfigPath)
+	}
 	intents := agent.Intents{Ctx: ctx, M: a.Manager, Log: a.Log, OpenURL: opts.OpenURL}
 	icon := writeIcon(a)
 	n, nerr := notify.New(notify.Options{Logger: a.Log, IconPath: icon, OpenURL: opts.OpenURL})
