@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/browser"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -83,7 +84,7 @@ func New(opts Options) (*Notifier, error) {
 		n.log = slog.Default()
 	}
 	if n.open == nil {
-		n.open = openBrowser
+		n.open = browser.Open
 	}
 	if n.clk == nil {
 		n.clk = clock.Real{}

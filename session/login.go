@@ -21,34 +21,7 @@ func (m *Manager) Login(ctx context.Context, name string, req LoginRequest) erro
 	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	c := s.login
-	if c == nil {
-		c = newCall()
-		s.login = c
-		m.mu.Unlock()
-		m.publish(nil)
-		go func() {
-			c.err = m.doLogin(s, req)
-			m.mu.Lock()
-			s.login = nil
-			m.mu.Unlock()
-			close(c.done)
-			m.publish(nil)
-			m.replan()
-		}()
-	} else {
-		m.mu.Unlock()
-		if req.Joined != nil {
-			req.Joined()
-		}
-	}
-	select {
-	case <-c.done:
-		return c.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return m.join(ctx, &s.login, nil, req.Joined, func() error { return m.doLogin(s, req) })
 }
 
 func (m *Manager) doLogin(s *sess, req LoginRequest) error {

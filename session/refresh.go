@@ -28,35 +28,11 @@ func (m *Manager) Refresh(ctx context.Context, name string) error {
 // refresh, says the need was met meanwhile (a refresh that just finished),
 // so two callers never refresh twice in a row.
 func (m *Manager) refresh(ctx context.Context, s *sess, force bool, done func(now time.Time) bool) error {
-	m.mu.Lock()
-	c := s.refreshing
-	if c == nil && done != nil && done(m.clk.Now()) {
-		m.mu.Unlock()
-		return nil
+	var skip func() bool
+	if done != nil {
+		skip = func() bool { return done(m.clk.Now()) }
 	}
-	if c == nil {
-		c = newCall()
-		s.refreshing = c
-		m.mu.Unlock()
-		m.publish(nil)
-		go func() {
-			c.err = m.doRefresh(s, force)
-			m.mu.Lock()
-			s.refreshing = nil
-			m.mu.Unlock()
-			close(c.done)
-			m.publish(nil)
-			m.replan()
-		}()
-	} else {
-		m.mu.Unlock()
-	}
-	select {
-	case <-c.done:
-		return c.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return m.join(ctx, &s.refreshing, skip, nil, func() error { return m.doRefresh(s, force) })
 }
 
 // doRefresh is the refresh itself. Only one runs per session in this

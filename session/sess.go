@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session/config"
@@ -36,7 +37,45 @@ type call struct {
 	err  error
 }
 
-func newCall() *call { return &call{done: make(chan struct{})} }
+// join runs op as the one operation in flight in *slot (a field of a
+// session, guarded by m.mu), or waits for the one already there; joined is
+// told when it waits. skip, checked under the same lock before starting,
+// says the need was met meanwhile. The operation runs to its end even when
+// ctx, this caller's patience, ends first.
+func (m *Manager) join(ctx context.Context, slot **call, skip func() bool, joined func(), op func() error) error {
+	m.mu.Lock()
+	c := *slot
+	switch {
+	case c == nil && skip != nil && skip():
+		m.mu.Unlock()
+		return nil
+	case c == nil:
+		c = &call{done: make(chan struct{})}
+		*slot = c
+		m.mu.Unlock()
+		m.publish(nil)
+		go func() {
+			c.err = op()
+			m.mu.Lock()
+			*slot = nil
+			m.mu.Unlock()
+			close(c.done)
+			m.publish(nil)
+			m.replan()
+		}()
+	default:
+		m.mu.Unlock()
+		if joined != nil {
+			joined()
+		}
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // restore takes the persisted state of an agent that ran before.
 func (s *sess) restore(st store.SessionState, now time.Time) {
