@@ -237,7 +237,7 @@ var (
 	buildErr  error
 )
 
-// buildBinary builds ssokeeper once per test run.
+// buildBinary builds ssokeeper once per test run; TestMain removes it.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -256,6 +256,5 @@ func buildBinary(t *testing.T) string {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(binPath)) })
 	return binPath
 }

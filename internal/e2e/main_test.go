@@ -33,7 +33,11 @@ func TestMain(m *testing.M) {
 		}
 	}
 	testidp.RunAsBrowser() // exits here when this binary is $BROWSER
-	os.Exit(m.Run())
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
 
 func passGate(url string) {
