@@ -1,0 +1,5 @@
+//go:build !race
+
+package traye2e
+
+const raceDetector = false
