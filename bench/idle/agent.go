@@ -45,8 +45,8 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 	})
 	if b.o.bin == "" {
 		b.o.bin = filepath.Join(dir, "ssokeeper")
-		b.logf("building ssokeeper")
-		if err := goBuild(ctx, b.o.bin, "."); err != nil {
+		b.logf("building ssokeeper as scripts/dist.sh does")
+		if err := goBuild(ctx, b.o.bin, ".", releaseFlags...); err != nil {
 			b.close()
 			return nil, err
 		}
@@ -68,9 +68,15 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 	return b, nil
 }
 
+// releaseFlags build ssokeeper the way scripts/dist.sh does for Linux
+// (with CGO_ENABLED=0), so the numbers are those of the shipped binary.
+var releaseFlags = []string{"-trimpath", "-ldflags", "-s -w"}
+
 // goBuild builds pkg of the module in the working directory.
-func goBuild(ctx context.Context, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+func goBuild(ctx context.Context, out, pkg string, flags ...string) error {
+	args := append(append([]string{"build", "-o", out}, flags...), pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go build %s (run from the repository root): %w", pkg, err)
@@ -136,7 +142,7 @@ func sessionName(i int) string { return fmt.Sprintf("s%02d", i+1) }
 // "agent running" line, printed once the control socket listens.
 func (b *bench) startAgent(ctx context.Context) error {
 	cmd := exec.Command(b.o.bin, "run", "--headless")
-	cmd.Env = append(b.env, "GODEBUG=gctrace=1")
+	cmd.Env = append(append(b.env, "GODEBUG=gctrace=1"), b.o.agentEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -43,6 +44,20 @@ type options struct {
 	verbose  bool
 	perf     bool
 	baseline bool
+	agentEnv envList
+}
+
+// envList is a repeatable KEY=VALUE flag.
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, " ") }
+
+func (e *envList) Set(kv string) error {
+	if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", kv)
+	}
+	*e = append(*e, kv)
+	return nil
 }
 
 func main() {
@@ -61,6 +76,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "print progress and the context switches of every thread")
 	flag.BoolVar(&o.perf, "perf", perfAvailable(), "count wake-ups with `perf record -e sched:sched_switch` (default: when perf works here)")
 	flag.BoolVar(&o.baseline, "baseline", false, "also measure minimal Go programs (idle, and with a 30 s timer) over the same window, for comparison")
+	flag.Var(&o.agentEnv, "agent-env", "`KEY=VALUE` added to the agent's environment, e.g. GOGC=50 or GOMEMLIMIT=8MiB (repeatable)")
 	flag.Parse()
 	if o.sessions < 1 || o.window < time.Second || o.sample <= 0 || o.parallel < 1 {
 		fmt.Fprintln(os.Stderr, "idle: -sessions and -parallel must be at least 1, -window at least 1s, -sample positive")

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -19,8 +21,16 @@ const (
 func mb(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
 
 func printTable(w io.Writer, o options, rows []result) {
-	fmt.Fprintf(w, "ssokeeper idle agent: %d sessions, settle %s, window %s, %d CPUs, %s %s/%s\n\n",
+	fmt.Fprintf(w, "ssokeeper idle agent: %d sessions, settle %s, window %s, %d CPUs, %s %s/%s\n",
 		o.sessions, o.settle, o.window, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if len(o.agentEnv) > 0 {
+		fmt.Fprintf(w, "agent environment: %s\n", o.agentEnv.String())
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		f := strings.Fields(string(b))
+		fmt.Fprintf(w, "load average (1, 5, 15 min) at the end: %s\n", strings.Join(f[:3], " "))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "process\tVmRSS max\tRssAnon\tRssFile\tGo heap live\tthreads\twake-ups/min\tswitches/min\tCPU ms/min\tGCs\t")
 	for _, r := range rows {
