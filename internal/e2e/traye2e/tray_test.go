@@ -139,7 +139,8 @@ func waitTray(t *testing.T, it traytest.Item, sigs <-chan *dbus.Signal, what str
 	deadline := time.After(wait)
 	var labels []string
 	for {
-		root, err := it.Layout()
+		var root traytest.Node
+		root, err = it.Layout()
 		labels = root.Labels()
 		if err == nil && ok(labels) {
 			// The tray sets the icon after the menu: wait for it too.
@@ -150,7 +151,7 @@ func waitTray(t *testing.T, it traytest.Item, sigs <-chan *dbus.Signal, what str
 		select {
 		case <-sigs:
 		case <-deadline:
-			t.Fatalf("timed out waiting for %s (icon %v); the menu reads:\n%s", what, icon, strings.Join(labels, "\n"))
+			t.Fatalf("timed out waiting for %s (icon %v; %v); the menu reads:\n%s", what, icon, err, strings.Join(labels, "\n"))
 		}
 	}
 }
