@@ -1,5 +1,3 @@
-//go:build linux || freebsd || openbsd || netbsd || dragonfly
-
 // Package notifytest is a fake org.freedesktop.Notifications server for
 // tests: it serves the interface on a D-Bus connection the test owns,
 // records every Notify call, and sends ActionInvoked and

@@ -1,5 +1,3 @@
-//go:build linux
-
 // Package traytest reads and clicks a tray icon over D-Bus as a tray host
 // (a panel) does: the StatusNotifierItem's properties and its dbusmenu
 // (com.canonical.dbusmenu) layout. It also offers a minimal
