@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +32,9 @@ import (
 
 const wait = 15 * time.Second
 
+// trayStarted: systray has run in this process.
+var trayStarted atomic.Bool
+
 func TestMain(m *testing.M) {
 	testidp.RunAsBrowser() // exits here when this binary is $BROWSER
 	os.Exit(m.Run())
@@ -43,6 +47,9 @@ func TestMain(m *testing.M) {
 func TestSignInFromTray(t *testing.T) {
 	if raceDetector {
 		t.Skip("fyne.io/systray races with its own D-Bus handlers; run this test without -race")
+	}
+	if trayStarted.Swap(true) {
+		t.Skip("the tray starts once per process (fyne.io/systray); this test ran already (-count > 1)")
 	}
 	conn := privateBus(t)
 	host, err := traytest.StartWatcher(conn)
