@@ -10,7 +10,7 @@
 # throw-away HOME, so it never touches the real user's keyring or files.
 #
 # Flags (see `go run ./bench/idle -h`): -sessions 50, -settle 20s,
-# -window 120s, -sample 5s, -v (progress and per-thread switches),
+# -window 240s, -sample 5s, -v (progress and per-thread switches),
 # -perf (cross-check with perf stat), -baseline (also measure minimal Go
 # programs for comparison), -keep (keep the agent's log and gctrace).
 set -euo pipefail

@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -67,7 +68,7 @@ func main() {
 	var o options
 	flag.IntVar(&o.sessions, "sessions", 50, "signed-in sessions the agent holds")
 	flag.DurationVar(&o.settle, "settle", 20*time.Second, "wait after the last sign-in before measuring")
-	flag.DurationVar(&o.window, "window", 120*time.Second, "measurement window")
+	flag.DurationVar(&o.window, "window", 240*time.Second, "measurement window (240 s holds 8 watchdog periods and 2 forced GCs)")
 	flag.DurationVar(&o.sample, "sample", 5*time.Second, "how often VmRSS and the threads are read during the window")
 	flag.StringVar(&o.bin, "bin", "", "ssokeeper binary to measure (default: go build the repository's)")
 	flag.StringVar(&o.browser, "browser", "", "fake browser binary (default: go build ./internal/testidp/fakebrowser)")
@@ -85,6 +86,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o); err != nil {
+		if ctx.Err() != nil {
+			err = errors.New("interrupted; the agent and the IdP were stopped")
+		}
 		fmt.Fprintln(os.Stderr, "idle:", err)
 		stop()
 		os.Exit(1)
