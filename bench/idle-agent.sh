@@ -9,9 +9,13 @@
 # inside a private D-Bus session bus with an unlocked gnome-keyring and a
 # throw-away HOME, so it never touches the real user's keyring or files.
 #
+# Wake-ups are counted with perf when it works here (Debian package
+# linux-perf, not installed by this script); without it the table shows
+# only context switches, which a Go program makes a dozen of per wake-up.
+#
 # Flags (see `go run ./bench/idle -h`): -sessions 50, -settle 20s,
 # -window 240s, -sample 5s, -v (progress and per-thread switches),
-# -perf (cross-check with perf stat), -baseline (also measure minimal Go
+# -perf=false (skip perf), -baseline (also measure minimal Go
 # programs for comparison), -keep (keep the agent's log and gctrace).
 set -euo pipefail
 

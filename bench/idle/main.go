@@ -10,10 +10,12 @@
 // shows all of them healthy, lets the agent settle, and then only reads
 // /proc for the length of the window: nothing talks to the agent then.
 //
-// A wake-up is one context switch of any of the agent's threads
-// (voluntary_ctxt_switches + nonvoluntary_ctxt_switches summed over
-// /proc/PID/task/*/status): a sleeping thread that runs once switches out
-// once when it sleeps again.
+// Two counts of waking up: switches/min is the increase of
+// voluntary_ctxt_switches + nonvoluntary_ctxt_switches summed over
+// /proc/PID/task/*/status; wake-ups/min groups those switches, recorded
+// with perf, into bursts (see burstGap), because one timer firing in an
+// idle Go program costs a dozen or more switches across the runtime's
+// threads. -baseline measures minimal Go programs for comparison.
 package main
 
 import (

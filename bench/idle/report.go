@@ -18,6 +18,14 @@ const (
 	aimWakeupsMin = 2
 )
 
+// wholeMB shows gctrace's sizes, which are rounded down to whole MB.
+func wholeMB(n int) string {
+	if n == 0 {
+		return "<1 MB"
+	}
+	return fmt.Sprintf("%d MB", n)
+}
+
 func mb(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
 
 func printTable(w io.Writer, o options, rows []result) {
@@ -36,7 +44,7 @@ func printTable(w io.Writer, o options, rows []result) {
 	for _, r := range rows {
 		heap := "-"
 		if r.gc.known {
-			heap = fmt.Sprintf("%d MB", r.gc.last.liveMB)
+			heap = wholeMB(r.gc.last.liveMB)
 		}
 		sw, cpu := r.switches()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%.1f\t%.1f\t%s\t\n", r.name,
@@ -50,8 +58,8 @@ func printTable(w io.Writer, o options, rows []result) {
 	fmt.Fprintf(w, "VmHWM of the agent (peak, sign-ins included): %s\n", mb(a.hwmKB))
 	if a.gc.known {
 		l := a.gc.last
-		fmt.Fprintf(w, "its last GC (gctrace, whole MB): %d MB live, %d MB goal, %d MB stacks, %d MB globals\n",
-			l.liveMB, l.goalMB, l.stacksMB, l.globalsMB)
+		fmt.Fprintf(w, "its last GC (gctrace, whole MB): %s live, %s goal, %s stacks, %s globals\n",
+			wholeMB(l.liveMB), wholeMB(l.goalMB), wholeMB(l.stacksMB), wholeMB(l.globalsMB))
 	}
 	if a.perf != nil && a.perf.err != nil {
 		fmt.Fprintf(w, "perf: %v\n", a.perf.err)
