@@ -227,8 +227,8 @@ func TestInvalidGrantNeedsLoginAndDiscardsToken(t *testing.T) {
 		t.Fatalf("refresh error %v, want a RefreshError", err)
 	}
 	st := r.waitFor("work", "needs_login", func(st session.Status) bool { return st.State == health.NeedsLogin })
-	if st.Reason != health.RefreshTokenInvalid && st.Reason != health.RefreshTokenRevoked && st.Reason != health.RefreshTokenExpired {
-		t.Errorf("reason %q, want a refresh-token rejection", st.Reason)
+	if st.Reason != health.RefreshTokenRevoked {
+		t.Errorf("reason %q (%s), want refresh_token_revoked", st.Reason, st.Detail)
 	}
 	if st.Message == "" || st.Fix == "" {
 		t.Errorf("needs_login without message or fix: %+v", st)

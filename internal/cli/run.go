@@ -52,6 +52,7 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	n, nerr := notify.New(notify.Options{Logger: a.Log, IconPath: icon, OpenURL: opts.OpenURL})
 	if nerr != nil {
 		a.Log.Warn("notifications", "err", nerr)
+		fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", nerr)
 	}
 	defer n.Close()
 	updates, unsubscribe := a.Manager.Subscribe()

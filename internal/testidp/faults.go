@@ -1,6 +1,7 @@
 package testidp
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -72,6 +73,14 @@ func (p *IdP) withFaults(next http.Handler) http.Handler {
 			w.WriteHeader(f.failStatus)
 			w.Write([]byte(f.failBody))
 			return
+		}
+		if r.Method == http.MethodPost && r.ParseForm() == nil && r.PostForm.Get("grant_type") == "refresh_token" {
+			if why := p.store.refreshProblem(r.PostForm.Get("refresh_token")); why != "" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": why}) //nolint:errcheck
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

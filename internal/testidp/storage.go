@@ -22,12 +22,13 @@ type store struct {
 
 	mu       sync.Mutex
 	live     map[string]time.Time // refresh token -> expiry; absent means revoked or rotated
+	revoked  map[string]bool      // refresh tokens revoked (not rotated), to say so
 	refreshs int
 }
 
 func newStore(opts Options, u users, clients ...*client) *store {
 	exists := map[string]*storage.Client{} // the example only checks these exist
-	s := &store{users: u, clients: map[string]*client{}, opts: opts, live: map[string]time.Time{}}
+	s := &store{users: u, clients: map[string]*client{}, opts: opts, live: map[string]time.Time{}, revoked: map[string]bool{}}
 	for _, c := range clients {
 		exists[c.id] = storage.NativeClient(c.id)
 		s.clients[c.id] = c
@@ -100,12 +101,16 @@ func (s *store) RevokeToken(ctx context.Context, token, userID, clientID string)
 	}
 	s.mu.Lock()
 	delete(s.live, token)
+	s.revoked[token] = true
 	s.mu.Unlock()
 	return nil
 }
 
 func (s *store) revokeAll() {
 	s.mu.Lock()
+	for rt := range s.live {
+		s.revoked[rt] = true
+	}
 	clear(s.live)
 	s.mu.Unlock()
 }
@@ -134,3 +139,21 @@ func (u users) GetUserByUsername(name string) *storage.User {
 }
 
 func (u users) ExampleClientID() string { return storage.ServiceUserID }
+
+// refreshProblem says why a refresh token is refused, in the words of an
+// error_description, for a token revoked or expired; "" otherwise (a good
+// token, or a reused rotated one, which gets zitadel's bare invalid_grant).
+// zitadel's op drops such descriptions; real IdPs send them, and the
+// classifier reads them.
+func (s *store) refreshProblem(rt string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, live := s.live[rt]
+	switch {
+	case s.revoked[rt]:
+		return "The refresh token was revoked"
+	case live && time.Now().After(exp):
+		return "The refresh token has expired"
+	}
+	return ""
+}

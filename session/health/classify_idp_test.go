@@ -70,8 +70,8 @@ func TestClassifyRealOpenIDProvider(t *testing.T) {
 	t.Run("refresh tokens revoked at the IdP", func(t *testing.T) {
 		idp.RevokeAll()
 		d := Classify(refreshConf(t, ctx, nil, cfg, rotated.RefreshToken))
-		if d.Reason != RefreshTokenInvalid || !d.RefreshTokenDead() {
-			t.Errorf("got %+v, want a dead refresh_token_invalid", d)
+		if d.Reason != RefreshTokenRevoked || !d.RefreshTokenDead() {
+			t.Errorf("got %+v, want a dead refresh_token_revoked", d)
 		}
 	})
 }
