@@ -63,42 +63,42 @@ inside_bus() {
 	"$BENCH_BIN" "$@"
 }
 
-if [ "${SSOKEEPER_BENCH_INSIDE_BUS:-}" = 1 ]; then
-	inside_bus "$@"
-	exit
-fi
+# outside_bus builds the benchmark, makes a throw-away HOME and runs
+# this script again inside a private session bus. Everything is in
+# functions so bash has read the whole file before it runs any of it.
+outside_bus() {
+	local script # tmp stays global: the EXIT trap removes it
+	script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+	cd "$(dirname "$script")/.."
+	command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+	command -v go >/dev/null || die "go is not installed or not on PATH (expected /usr/local/go/bin/go)"
+	install_packages
 
-script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
-cd "$(dirname "$script")/.."
-command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
-command -v go >/dev/null || die "go is not installed or not on PATH (expected /usr/local/go/bin/go)"
-install_packages
+	# Keep Go's caches at their real places, then point HOME and the XDG
+	# directories at a temporary folder.
+	export GOPATH GOMODCACHE GOCACHE GOENV
+	GOPATH=$(go env GOPATH)
+	GOMODCACHE=$(go env GOMODCACHE)
+	GOCACHE=$(go env GOCACHE)
+	GOENV=$(go env GOENV)
 
-# Keep Go's caches at their real places, then point HOME and the XDG
-# directories at a temporary folder.
-export GOPATH GOMODCACHE GOCACHE GOENV
-GOPATH=$(go env GOPATH)
-GOMODCACHE=$(go env GOMODCACHE)
-GOCACHE=$(go env GOCACHE)
-GOENV=$(go env GOENV)
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/ssokeeper-bench.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	export BENCH_BIN="$tmp/idle"
+	go build -o "$BENCH_BIN" ./bench/idle
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ssokeeper-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-export BENCH_BIN="$tmp/idle"
-go build -o "$BENCH_BIN" ./bench/idle
+	export HOME="$tmp/home"
+	export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share"
+	export XDG_STATE_HOME="$HOME/.local/state" XDG_CACHE_HOME="$HOME/.cache"
+	export XDG_RUNTIME_DIR="$tmp/run"
+	mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+	chmod 700 "$HOME" "$XDG_RUNTIME_DIR"
+	unset DBUS_SESSION_BUS_ADDRESS SSOKEEPER_CONFIG SSOKEEPER_STATE_DIR SSOKEEPER_RUNTIME_DIR BROWSER GODEBUG GOGC GOMEMLIMIT
 
-export HOME="$tmp/home"
-export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share"
-export XDG_STATE_HOME="$HOME/.local/state" XDG_CACHE_HOME="$HOME/.cache"
-export XDG_RUNTIME_DIR="$tmp/run"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-chmod 700 "$HOME" "$XDG_RUNTIME_DIR"
-unset DBUS_SESSION_BUS_ADDRESS SSOKEEPER_CONFIG SSOKEEPER_STATE_DIR SSOKEEPER_RUNTIME_DIR BROWSER GODEBUG GOGC GOMEMLIMIT
-
-# A session bus that starts no services on demand: without a notification
-# server the agent's notifications fail at once, instead of D-Bus trying a
-# notification daemon that cannot show anything here.
-cat >"$tmp/bus.conf" <<'EOF'
+	# A session bus that starts no services on demand: without a notification
+	# server the agent's notifications fail at once, instead of D-Bus trying a
+	# notification daemon that cannot show anything here.
+	cat >"$tmp/bus.conf" <<'EOF'
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -112,6 +112,9 @@ cat >"$tmp/bus.conf" <<'EOF'
   </policy>
 </busconfig>
 EOF
-# dbus-daemon complains that it may not raise its fd limit; it needs none.
-SSOKEEPER_BENCH_INSIDE_BUS=1 dbus-run-session --config-file="$tmp/bus.conf" -- bash "$script" "$@" \
-	2> >(grep -v --line-buffered 'Failed to set fd limit' >&2)
+	# dbus-daemon complains that it may not raise its fd limit; it needs none.
+	SSOKEEPER_BENCH_INSIDE_BUS=1 dbus-run-session --config-file="$tmp/bus.conf" -- bash "$script" "$@" \
+		2> >(grep -v --line-buffered 'Failed to set fd limit' >&2)
+}
+
+if [ "${SSOKEEPER_BENCH_INSIDE_BUS:-}" = 1 ]; then inside_bus "$@"; else outside_bus "$@"; fi; exit

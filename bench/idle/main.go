@@ -70,7 +70,7 @@ func main() {
 	var o options
 	flag.IntVar(&o.sessions, "sessions", 50, "signed-in sessions the agent holds")
 	flag.DurationVar(&o.settle, "settle", 20*time.Second, "wait after the last sign-in before measuring")
-	flag.DurationVar(&o.window, "window", 240*time.Second, "measurement window (240 s holds 8 watchdog periods and 2 forced GCs)")
+	flag.DurationVar(&o.window, "window", 240*time.Second, "measurement window (240 s holds 8 watchdog periods and 1–2 forced GCs)")
 	flag.DurationVar(&o.sample, "sample", 5*time.Second, "how often VmRSS and the threads are read during the window")
 	flag.StringVar(&o.bin, "bin", "", "ssokeeper binary to measure (default: go build the repository's)")
 	flag.StringVar(&o.browser, "browser", "", "fake browser binary (default: go build ./internal/testidp/fakebrowser)")
