@@ -34,12 +34,13 @@ func (m *Manager) Run(ctx context.Context) error {
 		case <-due.C():
 		case <-watch.C():
 			now := m.clk.Now().Round(0)
-			if gap := now.Sub(lastWall) - jumpCheckPeriod; gap > jumpThreshold || gap < -jumpThreshold {
-				m.log.Info("wall clock jumped (sleep or clock change); re-planning every session", "by", gap.Round(time.Second))
-				m.publish(nil) // expiry-based states may have changed
-			}
+			gap := now.Sub(lastWall) - jumpCheckPeriod
 			lastWall = now
 			watch.Reset(jumpCheckPeriod)
+			if gap <= jumpThreshold && gap >= -jumpThreshold {
+				continue // no jump: nothing to re-plan, and no one to wake
+			}
+			m.log.Info("wall clock jumped (sleep or clock change); re-planning every session", "by", gap.Round(time.Second))
 		}
 		m.tick(ctx, due)
 	}

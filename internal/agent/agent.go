@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -67,6 +68,9 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	if !ok {
 		return nil, ErrAlreadyRunning
 	}
+	// The live heap of even fifty sessions is under a megabyte: collecting
+	// at 50% growth keeps the resident size down at no noticeable cost.
+	debug.SetGCPercent(50)
 	a := &Agent{opts: opts, closers: []func(){unlock}}
 	a.LogPath = filepath.Join(stateDir, logging.FileName)
 	log, closer, err := logging.Open(a.LogPath, opts.Verbose, opts.Stderr)
