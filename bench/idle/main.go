@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command idle measures an idle ssokeeper agent that holds many signed-in
 // sessions: its resident memory and how often it wakes up while no refresh
 // is due. Run it with `bash bench/idle-agent.sh` (a private D-Bus session
