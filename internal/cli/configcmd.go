@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	iofs "io/fs"
+	"os"
 	"strings"
 
 	"github.com/ssokeeper/ssokeeper/session/providers"
 	"github.com/ssokeeper/ssokeeper/session/store"
+	"golang.org/x/term"
 )
 
 func cmdConfig(ctx context.Context, e *Env, g *Globals, args []string) int {
@@ -55,9 +58,7 @@ func cmdSecret(ctx context.Context, e *Env, g *Globals, args []string) int {
 		return exitUsage
 	}
 	name := pos[1]
-	fmt.Fprintf(e.Stderr, "Paste the client secret for %s and press Enter:\n", name)
-	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
-	secret := strings.TrimSpace(line)
+	secret, err := readSecret(e, name)
 	if secret == "" {
 		fmt.Fprintf(e.Stderr, "no secret read from stdin (%v); nothing stored\n", err)
 		return exitUsage
@@ -67,4 +68,20 @@ func cmdSecret(ctx context.Context, e *Env, g *Globals, args []string) int {
 	}
 	fmt.Fprintf(e.Stderr, "Stored the client secret for %s in the keyring.\n", name)
 	return exitOK
+}
+
+// readSecret reads one line from stdin, without echo when it is a terminal
+// (a secret must not stay on the screen or in a scrollback).
+func readSecret(e *Env, name string) (string, error) {
+	if f, ok := e.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(e.Stderr, "Client secret for %s (not shown): ", name)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.Stderr)
+		return strings.TrimSpace(string(b)), err
+	}
+	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+	if err == io.EOF && line != "" {
+		err = nil
+	}
+	return strings.TrimSpace(line), err
 }
