@@ -55,6 +55,7 @@ type running struct {
 	done    chan struct{}
 	log     *syncLog
 	states  map[string]session.Status // for the snapshots send makes
+	order   []string                  // sessions in first-seen order, as a config lists them
 }
 
 func run(t *testing.T, opts Options) *running {
@@ -99,11 +100,16 @@ func (r *running) send(t *testing.T, events ...session.Event) {
 		if st.State == "" {
 			st.State = health.Healthy
 		}
+		if _, seen := r.states[ev.Session]; !seen {
+			r.order = append(r.order, ev.Session)
+		}
 		r.states[ev.Session] = st
 	}
+	// The manager's snapshots list sessions in configuration order: keep
+	// one fixed order here too (a map's would change from run to run).
 	var snap session.Snapshot
-	for _, st := range r.states {
-		snap.Sessions = append(snap.Sessions, st)
+	for _, name := range r.order {
+		snap.Sessions = append(snap.Sessions, r.states[name])
 	}
 	r.sendSnap(t, snap, events...)
 }
