@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,9 +294,15 @@ func sessionCount(labels []string) int {
 // The tray runs once per process (systray's globals), so one test walks
 // through everything in order, talking to it over the real session bus
 // exactly as a tray host does.
+// trayRan: systray's state is global, so Run works once per test binary.
+var trayRan atomic.Bool
+
 func TestTrayOverDBus(t *testing.T) {
 	if raceDetector {
 		t.Skip("fyne.io/systray races with its own D-Bus handlers; run this test without -race")
+	}
+	if trayRan.Swap(true) {
+		t.Skip("the tray starts once per process (fyne.io/systray); this test ran already (-count > 1)")
 	}
 	// systray connects with dbus.SessionBus(), which follows the address.
 	conn, err := dbus.Connect(privateSessionBus(t))
