@@ -92,6 +92,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 		s.st.NextRefresh = s.access.Expiry
 	case keyringErr != nil:
 		s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(keyringErr.Error())
+		s.rtUnsaved = true
 	}
 	m.mu.Unlock()
 	m.persist(s)

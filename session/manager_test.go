@@ -355,6 +355,31 @@ func TestKeyringFailureIsDegradedAndLosesNothing(t *testing.T) {
 	r.refreshed("work", before)
 }
 
+func TestRotatedTokenSurvivesAKeyringFailure(t *testing.T) {
+	r := newRig(t, testidp.Options{})
+	r.login("work")
+	old := r.refreshToken("work")
+	// The IdP rotates the refresh token while the keyring refuses writes:
+	// the new token lives only in memory for now.
+	r.secrets.SetFailure(errors.New("the keyring is locked"))
+	r.m.Refresh(context.Background(), "work") //nolint:errcheck
+	r.waitState("work", health.Degraded, health.KeyringUnavailable)
+	r.secrets.SetFailure(nil)
+	if r.refreshToken("work") != old {
+		t.Fatal("the keyring changed while it was failing")
+	}
+	// The scheduler tries the keyring again and stores the new token.
+	r.clk.Advance(31 * time.Second)
+	r.waitState("work", health.Healthy, health.None)
+	if rt := r.refreshToken("work"); rt == "" || rt == old {
+		t.Fatal("the rotated refresh token never reached the keyring")
+	}
+	// A restart forgets memory: only the stored token can carry on.
+	before := r.idp.RefreshCount()
+	r.restart()
+	r.refreshed("work", before)
+}
+
 func TestWallClockJumpRefreshesAtOnce(t *testing.T) {
 	r := newRig(t, testidp.Options{AccessTokenLifetime: time.Hour})
 	r.login("work")

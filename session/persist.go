@@ -51,6 +51,7 @@ func (m *Manager) persist(s *sess) {
 
 // persistAll saves every session (at shutdown).
 func (m *Manager) persistAll() {
+	m.saveUnsaved()
 	m.mu.Lock()
 	all := make([]*sess, 0, len(m.sessions))
 	for _, s := range m.sessions {

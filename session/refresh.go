@@ -109,6 +109,9 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	m.mu.Lock()
 	if tok.RefreshToken != "" {
 		s.rt, s.rtLoaded = tok.RefreshToken, true
+		if keyringErr == nil && tok.RefreshToken != oldRT {
+			s.rtUnsaved = false
+		}
 	}
 	m.takeAccess(s, tok, now)
 	s.st.LastRefresh = now
@@ -123,7 +126,7 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	}
 	if keyringErr != nil {
 		s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(keyringErr.Error())
-		s.st.NextRefresh = now.Add(backoff(1, 0, m.rnd)) // retry storing soon
+		s.rtUnsaved = true // kept in memory; saveUnsaved retries
 	}
 	m.mu.Unlock()
 	m.persist(s)
@@ -298,4 +301,36 @@ func (m *Manager) statusOf(s *sess) Status {
 func (m *Manager) lastError(s *sess) error {
 	st := m.statusOf(s)
 	return &RefreshError{Session: s.name, Diagnosis: health.Diagnosis{Reason: st.Reason, Detail: st.Detail}}
+}
+
+// saveUnsaved stores refresh tokens that only live in memory because the
+// keyring failed when they arrived. A rotated token that is never stored
+// would be lost at the next restart, and with it the session.
+func (m *Manager) saveUnsaved() {
+	m.mu.Lock()
+	var todo []*sess
+	for _, s := range m.sessions {
+		if s.rtUnsaved && s.rt != "" {
+			todo = append(todo, s)
+		}
+	}
+	m.mu.Unlock()
+	for _, s := range todo {
+		m.mu.Lock()
+		rt := s.rt
+		m.mu.Unlock()
+		if err := m.opts.Secrets.Set(s.name, keyRefreshToken, rt); err != nil {
+			continue
+		}
+		m.mu.Lock()
+		if s.rt == rt {
+			s.rtUnsaved = false
+			if s.lastReason == health.KeyringUnavailable {
+				s.lastReason, s.detail = health.None, ""
+			}
+		}
+		m.mu.Unlock()
+		m.log.Info("stored the refresh token the keyring refused earlier", "session", s.name)
+		m.persist(s)
+	}
 }

@@ -59,6 +59,7 @@ func (m *Manager) replan() {
 // tick starts every refresh that is due, sends ending-soon warnings and
 // session-end transitions, and sets the timer for the next deadline.
 func (m *Manager) tick(ctx context.Context, due clock.Timer) {
+	m.saveUnsaved()
 	now := m.clk.Now()
 	var start []*sess
 	var events []Event
@@ -76,6 +77,9 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 			} else if r.Before(next) {
 				next = r
 			}
+		}
+		if s.rtUnsaved {
+			next = earliest(next, now.Add(jumpCheckPeriod)) // try the keyring again
 		}
 		if end := s.st.SessionExpiresAt; !end.IsZero() {
 			warn := s.cfg.WarnBefore

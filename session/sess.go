@@ -27,8 +27,9 @@ type sess struct {
 	login      *call     // the sign-in pending, joined by later callers
 	warnedEnd  time.Time // the session end an ending-soon warning was sent for
 
-	rt       string // cached refresh token
-	rtLoaded bool
+	rt        string // cached refresh token
+	rtLoaded  bool
+	rtUnsaved bool // rt is newer than the keyring's copy (the keyring failed)
 }
 
 // call is one in-flight operation that later callers wait on.
