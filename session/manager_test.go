@@ -356,7 +356,9 @@ func TestKeyringFailureIsDegradedAndLosesNothing(t *testing.T) {
 }
 
 func TestRotatedTokenSurvivesAKeyringFailure(t *testing.T) {
-	r := newRig(t, testidp.Options{})
+	// Tokens live 10 min, so no refresh is due while the test waits: only
+	// the retry of the keyring can store the new token.
+	r := newRig(t, testidp.Options{AccessTokenLifetime: 10 * time.Minute})
 	r.login("work")
 	old := r.refreshToken("work")
 	// The IdP rotates the refresh token while the keyring refuses writes:
@@ -370,12 +372,16 @@ func TestRotatedTokenSurvivesAKeyringFailure(t *testing.T) {
 	}
 	// The scheduler tries the keyring again and stores the new token.
 	r.clk.Advance(31 * time.Second)
+	before := r.idp.RefreshCount()
 	r.waitState("work", health.Healthy, health.None)
 	if rt := r.refreshToken("work"); rt == "" || rt == old {
 		t.Fatal("the rotated refresh token never reached the keyring")
 	}
+	if r.idp.RefreshCount() != before {
+		t.Fatal("a refresh, not the keyring retry, stored the token")
+	}
 	// A restart forgets memory: only the stored token can carry on.
-	before := r.idp.RefreshCount()
+	before = r.idp.RefreshCount()
 	r.restart()
 	r.refreshed("work", before)
 }
