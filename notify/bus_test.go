@@ -3,99 +3,23 @@
 package notify
 
 import (
-	"bufio"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/ssokeeper/ssokeeper/internal/dbustest"
 )
 
 // wait bounds every wait on a channel: long enough for a loaded CI
 // machine, short enough to fail fast.
 const wait = 10 * time.Second
 
-// busConfig is a session bus without service files: no notification
-// server (dunst, if installed) is started behind a test's back.
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir=/tmp</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
-
-// testBus is a private dbus-daemon for one test.
-type testBus struct {
-	t    *testing.T
-	dir  string
-	addr string
-	cmd  *exec.Cmd
-}
-
-// startBus starts a private session bus and points DBUS_SESSION_BUS_ADDRESS
-// at it. Without dbus-daemon the test is skipped, unless the harness says
-// D-Bus is required (SSOKEEPER_REQUIRE_DBUS=1).
-func startBus(t *testing.T) *testBus {
-	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatalf("dbus-daemon not found (install Debian package dbus): %v", err)
-		}
-		t.Skip("dbus-daemon not found; install Debian package dbus")
-	}
-	// A short directory: socket paths are limited to about 100 bytes.
-	dir, err := os.MkdirTemp("", "notify-bus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	b := &testBus{t: t, dir: dir}
-	b.start()
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", b.addr)
-	return b
-}
-
-func (b *testBus) start() {
-	b.t.Helper()
-	sock := filepath.Join(b.dir, "bus")
-	os.Remove(sock)
-	conf := filepath.Join(b.dir, "bus.conf")
-	if err := os.WriteFile(conf, []byte(busConfig), 0o600); err != nil {
-		b.t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--address=unix:path="+sock, "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.t.Fatalf("start dbus-daemon: %v", err)
-	}
-	b.t.Cleanup(b.stop)
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		b.t.Fatalf("dbus-daemon printed no address: %v", err)
-	}
-	b.cmd, b.addr = cmd, strings.TrimSpace(line)
-}
-
-func (b *testBus) stop() {
-	if b.cmd != nil {
-		b.cmd.Process.Kill()
-		b.cmd.Wait()
-		b.cmd = nil
-	}
-}
+// startBus starts a private session bus (no service files: no real
+// notification server is started behind a test's back) and points
+// DBUS_SESSION_BUS_ADDRESS at it.
+func startBus(t *testing.T) *dbustest.Bus { return dbustest.Start(t) }
 
 // fakeServer serves org.freedesktop.Notifications on the test bus and
 // captures every Notify call.

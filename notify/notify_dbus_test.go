@@ -330,8 +330,7 @@ func TestReconnect(t *testing.T) {
 	}
 	srv.call(t)
 
-	bus.stop() // the session bus restarts, at the same address
-	bus.start()
+	bus.Restart() // the session bus restarts, at the same address
 	srv = startServer(t, "actions")
 	if err := r.n.Notice("two", ""); err != nil {
 		t.Fatalf("Notice after the bus restarted: %v", err)
