@@ -18,10 +18,10 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/ssokeeper/ssokeeper/internal/dbustest"
 	"github.com/ssokeeper/ssokeeper/assets"
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/cli"
+	"github.com/ssokeeper/ssokeeper/internal/dbustest"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
