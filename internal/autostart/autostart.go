@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/ssokeeper/ssokeeper/internal/atomicfile"
 )
 
 // Status says what starts at login.
@@ -157,27 +159,7 @@ func writeFile(file string, data []byte) error {
 	if old, err := os.ReadFile(file); err == nil && string(old) == string(data) {
 		return nil
 	}
-	dir := filepath.Dir(file)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".ssokeeper-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
+	return atomicfile.Write(file, data, 0o644)
 }
 
 // removeFile deletes file; one already gone is fine.

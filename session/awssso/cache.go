@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ssokeeper/ssokeeper/internal/atomicfile"
 )
 
 // timeFormat is how the AWS CLI writes expiresAt and registrationExpiresAt.
@@ -112,37 +114,13 @@ func readCacheOnce(path string) (*cacheFile, error) {
 // writeCache replaces the file atomically (temp file in the same folder,
 // then rename) with owner-only permissions, so a reader never sees half.
 func writeCache(path string, c *cacheFile) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(c.Fields); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".ssokeeper-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, buf.Bytes(), 0o600)
 }
 
 // isNotExist reports a missing cache file.
