@@ -10,6 +10,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/ssokeeper/ssokeeper/internal/dbustest"
+	"github.com/ssokeeper/ssokeeper/internal/sessionbus"
 )
 
 // wait bounds every wait on a channel: long enough for a loaded CI
@@ -41,12 +42,7 @@ type notifyCall struct {
 
 func startServer(t *testing.T, caps ...string) *fakeServer {
 	t.Helper()
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
-	if err == nil {
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
-	}
+	conn, err := sessionbus.Dial()
 	if err != nil {
 		t.Fatalf("fake notification server: connect: %v", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/ssokeeper/ssokeeper/internal/sessionbus"
 )
 
 // The freedesktop notification service.
@@ -60,15 +62,7 @@ func newTransport(o transportOptions) (transport, error) {
 // (dbus-launch would leave a daemon behind), and listens for the server's
 // signals on it. Ids of an earlier connection's server mean nothing now.
 func (t *dbusTransport) connectLocked() error {
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
-	if err == nil {
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
-		if err != nil {
-			conn.Close()
-		}
-	}
+	conn, err := sessionbus.Dial()
 	if err != nil {
 		return fmt.Errorf("no D-Bus session bus (%v); run ssokeeper inside a desktop session, or set DBUS_SESSION_BUS_ADDRESS", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/ssokeeper/ssokeeper/internal/sessionbus"
 )
 
 const watcher = "org.kde.StatusNotifierWatcher"
@@ -44,15 +46,7 @@ func busReady() error {
 // also records a discovered address, so systray's dbus.SessionBus() finds
 // the same bus.
 func privateBus() (*dbus.Conn, error) {
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
-	if err == nil {
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
-		if err != nil {
-			conn.Close()
-		}
-	}
+	conn, err := sessionbus.Dial()
 	if err != nil {
 		return nil, fmt.Errorf("no D-Bus session bus (%v): a tray icon needs one; start ssokeeper inside the desktop session", err)
 	}
