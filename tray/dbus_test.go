@@ -5,9 +5,6 @@ package tray
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"image"
-	_ "image/png"
 	"os"
 	"strings"
 	"sync"
@@ -21,6 +18,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/tray/traytest"
 )
 
 // fakeBackend records intents and lets the test push updates.
@@ -66,94 +64,17 @@ func (a *fakeAutostart) SetEnabled(on bool) error {
 	return nil
 }
 
-// node is one dbusmenu item as a tray host reads it.
-type node struct {
-	id       int32
-	label    string
-	visible  bool
-	enabled  bool
-	toggle   int32
-	children []node
-}
+// item is the exported tray icon, read and clicked as a host does
+// (traytest), with test-failing helpers.
+type item struct{ traytest.Item }
 
-type item struct {
-	conn *dbus.Conn
-	dest string
-}
-
-func (it item) layout(t *testing.T) node {
+func (it item) layout(t *testing.T) traytest.Node {
 	t.Helper()
-	n, err := it.tryLayout()
+	n, err := it.Layout()
 	if err != nil {
-		t.Fatalf("GetLayout: %v", err)
+		t.Fatal(err)
 	}
 	return n
-}
-
-func (it item) tryLayout() (node, error) {
-	var rev uint32
-	var root struct {
-		V0 int32
-		V1 map[string]dbus.Variant
-		V2 []dbus.Variant
-	}
-	call := it.conn.Object(it.dest, "/StatusNotifierItem/menu").Call(
-		"com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
-	if err := call.Store(&rev, &root); err != nil {
-		return node{}, err
-	}
-	return toNode(root.V0, root.V1, root.V2), nil
-}
-
-func toNode(id int32, props map[string]dbus.Variant, kids []dbus.Variant) node {
-	n := node{id: id, visible: true, enabled: true}
-	if v, ok := props["label"]; ok {
-		n.label, _ = v.Value().(string)
-		n.label = strings.ReplaceAll(n.label, "__", "_") // as a host shows it
-	}
-	if v, ok := props["visible"]; ok {
-		n.visible, _ = v.Value().(bool)
-	}
-	if v, ok := props["enabled"]; ok {
-		n.enabled, _ = v.Value().(bool)
-	}
-	if v, ok := props["toggle-state"]; ok {
-		n.toggle, _ = v.Value().(int32)
-	}
-	for _, k := range kids {
-		// Children arrive as (ia{sv}av) structs, decoded as []interface{}.
-		if s, ok := k.Value().([]interface{}); ok && len(s) == 3 {
-			p, _ := s[1].(map[string]dbus.Variant)
-			c, _ := s[2].([]dbus.Variant)
-			n.children = append(n.children, toNode(s[0].(int32), p, c))
-		}
-	}
-	return n
-}
-
-// visible lists the labels a person sees, submenus indented by ">".
-func (n node) visibleLabels(prefix string) []string {
-	var out []string
-	for _, c := range n.children {
-		if !c.visible || c.label == "" {
-			continue
-		}
-		out = append(out, prefix+c.label)
-		out = append(out, c.visibleLabels(prefix+">")...)
-	}
-	return out
-}
-
-func (n node) find(path ...string) (node, bool) {
-	if len(path) == 0 {
-		return n, true
-	}
-	for _, c := range n.children {
-		if c.visible && strings.HasPrefix(c.label, path[0]) {
-			return c.find(path[1:]...)
-		}
-	}
-	return node{}, false
 }
 
 // waitFor polls the bus until ok holds: systray updates asynchronously.
@@ -171,89 +92,64 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-func (it item) waitMenu(t *testing.T, what string, ok func(labels []string, root node) bool) node {
+func (it item) waitMenu(t *testing.T, what string, ok func(labels []string, root traytest.Node) bool) traytest.Node {
 	t.Helper()
-	var root node
+	var root traytest.Node
 	var err error
 	deadline := time.After(5 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		root, err = it.tryLayout() // the item may not be exported yet
-		if err == nil && ok(root.visibleLabels(""), root) {
+		root, err = it.Layout() // the item may not be exported yet
+		if err == nil && ok(root.Labels(), root) {
 			return root
 		}
 		select {
 		case <-deadline:
-			t.Fatalf("timed out waiting for %s (%v); the menu reads:\n%s", what, err, strings.Join(root.visibleLabels(""), "\n"))
+			t.Fatalf("timed out waiting for %s (%v); the menu reads:\n%s", what, err, strings.Join(root.Labels(), "\n"))
 		case <-tick.C:
 		}
 	}
 }
 
-func (it item) click(t *testing.T, root node, path ...string) {
+// click clicks the entry at path; root is the layout the test just
+// checked (the click reads the menu again, as a host does).
+func (it item) click(t *testing.T, _ traytest.Node, path ...string) {
 	t.Helper()
-	n, ok := root.find(path...)
-	if !ok {
-		t.Fatalf("no menu item %q in %q", path, root.visibleLabels(""))
-	}
-	call := it.conn.Object(it.dest, "/StatusNotifierItem/menu").Call(
-		"com.canonical.dbusmenu.Event", 0, n.id, "clicked", dbus.MakeVariant(""), uint32(0))
-	if call.Err != nil {
-		t.Fatalf("Event clicked %q: %v", path, call.Err)
+	if err := it.Click(path...); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func (it item) prop(t *testing.T, name string) dbus.Variant {
 	t.Helper()
-	v, err := it.conn.Object(it.dest, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem." + name)
+	v, err := it.Conn.Object(it.Dest, "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem." + name)
 	if err != nil {
 		t.Fatalf("property %s: %v", name, err)
 	}
 	return v
 }
 
-// pixmap is the ARGB data a tray host reads for an icon.
-func pixmap(t *testing.T, k assets.Kind) []byte {
-	img, _, err := image.Decode(bytes.NewReader(assets.TrayIcon(k)))
+func (it item) iconIs(t *testing.T, k assets.Kind) bool {
+	t.Helper()
+	got, err := it.Icon()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []byte
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, a := img.At(x, y).RGBA()
-			out = append(out, byte(a), byte(r), byte(g), byte(bl))
-		}
+	want, err := traytest.Pixels(assets.TrayIcon(k))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
-}
-
-func (it item) iconIs(t *testing.T, k assets.Kind) bool {
-	var px []struct {
-		W, H int32
-		Pix  []byte
-	}
-	if err := it.prop(t, "IconPixmap").Store(&px); err != nil {
-		t.Fatalf("IconPixmap: %v", err)
-	}
-	return len(px) == 1 && bytes.Equal(px[0].Pix, pixmap(t, k))
+	return bytes.Equal(got, want)
 }
 
 func (it item) tooltip(t *testing.T) string {
-	var tip struct {
-		V0 string
-		V1 []struct {
-			W, H int32
-			Pix  []byte
-		}
-		V2, V3 string
+	t.Helper()
+	tip, err := it.Tooltip()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := it.prop(t, "ToolTip").Store(&tip); err != nil {
-		t.Fatalf("ToolTip: %v", err)
-	}
-	return tip.V2
+	return tip
 }
 
 func expectIntent(t *testing.T, b *fakeBackend, want string) {
@@ -330,8 +226,8 @@ func TestTrayOverDBus(t *testing.T) {
 	ran := make(chan error, 1)
 	go func() { ran <- Run(context.Background(), b, opts) }()
 
-	it := item{conn, fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", os.Getpid())}
-	root := it.waitMenu(t, "the first snapshot in the menu", func(l []string, _ node) bool {
+	it := item{traytest.Item{Conn: conn, Dest: traytest.ItemName(os.Getpid())}}
+	root := it.waitMenu(t, "the first snapshot in the menu", func(l []string, _ traytest.Node) bool {
 		return contains(l, "work — sign-in needed: refresh token revoked", "home — OK, refreshes in 12 min",
 			">Sign in", ">Sign out", ">Fix: Sign in again; if this keeps happening, ask your IT",
 			"Refresh all", "Start at login", "Open configuration", "Open log", "Quit")
@@ -360,8 +256,8 @@ func TestTrayOverDBus(t *testing.T) {
 	t.Run("click on the icon signs in who needs it", func(t *testing.T) {
 		aws := failing("aws", health.SessionEnded)
 		b.push(session.Snapshot{Sessions: []session.Status{work, home, aws}})
-		it.waitMenu(t, "three sessions", func(l []string, _ node) bool { return contains(l, "aws — session ended") })
-		if err := conn.Object(it.dest, "/StatusNotifierItem").Call("org.kde.StatusNotifierItem.Activate", 0, int32(0), int32(0)).Err; err != nil {
+		it.waitMenu(t, "three sessions", func(l []string, _ traytest.Node) bool { return contains(l, "aws — session ended") })
+		if err := it.Activate(); err != nil {
 			t.Fatal(err)
 		}
 		expectIntent(t, b, "login work")
@@ -371,7 +267,7 @@ func TestTrayOverDBus(t *testing.T) {
 	t.Run("icon and labels follow health", func(t *testing.T) {
 		ok := session.Status{Name: "work", State: health.Healthy, NextRefresh: next(30 * time.Minute)}
 		b.push(session.Snapshot{Sessions: []session.Status{ok, home}})
-		it.waitMenu(t, "work healthy", func(l []string, _ node) bool {
+		it.waitMenu(t, "work healthy", func(l []string, _ traytest.Node) bool {
 			return contains(l, "work — OK, refreshes in 30 min") && sessionCount(l) == 2
 		})
 		// The tray sets the icon before the tooltip; reading the icon only
@@ -383,7 +279,7 @@ func TestTrayOverDBus(t *testing.T) {
 
 		// With nobody to sign in, a click on the icon starts nothing: the
 		// next intent the backend sees is the one clicked after it.
-		if err := conn.Object(it.dest, "/StatusNotifierItem").Call("org.kde.StatusNotifierItem.Activate", 0, int32(0), int32(0)).Err; err != nil {
+		if err := it.Activate(); err != nil {
 			t.Fatal(err)
 		}
 		it.click(t, it.layout(t), "Refresh all")
@@ -404,11 +300,11 @@ func TestTrayOverDBus(t *testing.T) {
 			many = append(many, session.Status{Name: n, State: health.Healthy, NextRefresh: next(time.Hour)})
 		}
 		b.push(session.Snapshot{Sessions: many})
-		root := it.waitMenu(t, "five sessions", func(l []string, _ node) bool {
+		root := it.waitMenu(t, "five sessions", func(l []string, _ traytest.Node) bool {
 			// After a rebuild systray serves one level first (for GTK hosts).
 			return sessionCount(l) == 5 && contains(l, "e — OK, refreshes in 1 h", ">Sign in")
 		})
-		labels := root.visibleLabels("")
+		labels := root.Labels()
 		if labels[len(labels)-1] != "Quit" || strings.Contains(strings.Join(labels, "\n"), "work") {
 			t.Errorf("menu after growing:\n%s", strings.Join(labels, "\n"))
 		}
@@ -416,8 +312,8 @@ func TestTrayOverDBus(t *testing.T) {
 		expectIntent(t, b, "login e")
 
 		b.push(session.Snapshot{Sessions: many[3:4]})
-		root = it.waitMenu(t, "one session", func(l []string, _ node) bool { return sessionCount(l) == 1 })
-		for _, l := range root.visibleLabels("") {
+		root = it.waitMenu(t, "one session", func(l []string, _ traytest.Node) bool { return sessionCount(l) == 1 })
+		for _, l := range root.Labels() {
 			for _, gone := range []string{"a —", "b —", "c —", "e —"} {
 				if strings.HasPrefix(l, gone) {
 					t.Errorf("stale item %q", l)
@@ -428,7 +324,7 @@ func TestTrayOverDBus(t *testing.T) {
 		expectIntent(t, b, "login d")
 
 		b.push(session.Snapshot{})
-		root = it.waitMenu(t, "no sessions", func(l []string, _ node) bool {
+		root = it.waitMenu(t, "no sessions", func(l []string, _ traytest.Node) bool {
 			return sessionCount(l) == 1 && contains(l, "No sessions — open configuration")
 		})
 		waitFor(t, "the no-sessions tooltip", func() bool { return it.tooltip(t) == "No sessions — open configuration" })
@@ -443,10 +339,10 @@ func TestTrayOverDBus(t *testing.T) {
 
 	t.Run("relative times tick", func(t *testing.T) {
 		b.push(session.Snapshot{Sessions: []session.Status{home}})
-		it.waitMenu(t, "home", func(l []string, _ node) bool { return contains(l, "home — OK, refreshes in 12 min") })
+		it.waitMenu(t, "home", func(l []string, _ traytest.Node) bool { return contains(l, "home — OK, refreshes in 12 min") })
 		<-fc.TimerSet // the loop has planned its minute tick
 		fc.Advance(time.Minute)
-		it.waitMenu(t, "a minute later", func(l []string, _ node) bool { return contains(l, "home — OK, refreshes in 11 min") })
+		it.waitMenu(t, "a minute later", func(l []string, _ traytest.Node) bool { return contains(l, "home — OK, refreshes in 11 min") })
 	})
 
 	t.Run("open files and autostart", func(t *testing.T) {
@@ -457,8 +353,8 @@ func TestTrayOverDBus(t *testing.T) {
 		}
 		it.click(t, root, "Start at login")
 		waitFor(t, "the checkbox", func() bool {
-			n, _ := it.layout(t).find("Start at login")
-			return n.toggle == 1
+			n, _ := it.layout(t).Find("Start at login")
+			return n.Toggle == 1
 		})
 		if on, _ := as.Enabled(); !on {
 			t.Error("autostart not enabled")
