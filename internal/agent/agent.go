@@ -196,6 +196,9 @@ type Intents struct {
 	M       *session.Manager
 	Log     *slog.Logger
 	OpenURL func(string) error
+	// OpenURLFor, when set, opens the named session's sign-in page instead
+	// of OpenURL (with the session's own browser, profile or container).
+	OpenURLFor func(name, url string) error
 }
 
 func (i Intents) Subscribe() (<-chan session.Update, func()) { return i.M.Subscribe() }
@@ -204,11 +207,18 @@ func (i Intents) Snapshot() session.Snapshot                 { return i.M.Snapsh
 // Login starts a sign-in the person asked for (a click).
 func (i Intents) Login(name string) {
 	go func() {
-		err := i.M.Login(i.Ctx, name, session.LoginRequest{OpenURL: i.OpenURL})
+		err := i.M.Login(i.Ctx, name, session.LoginRequest{OpenURL: i.opener(name)})
 		if err != nil {
 			i.Log.Warn("sign-in failed", "session", name, "err", err)
 		}
 	}()
+}
+
+func (i Intents) opener(name string) func(string) error {
+	if i.OpenURLFor == nil {
+		return i.OpenURL
+	}
+	return func(url string) error { return i.OpenURLFor(name, url) }
 }
 
 func (i Intents) Refresh(name string) {

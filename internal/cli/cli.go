@@ -51,7 +51,7 @@ func commands() []command {
 	return []command{
 		{"run", "[--headless]", "run the agent (the default: with a tray icon)", cmdRun},
 		{"status", "[--json]", "show every session's health", cmdStatus},
-		{"login", "NAME [--device]", "sign a session in (browser, or device code)", cmdLogin},
+		{"login", "NAME [--device] [--if-needed] | --all-needed", "sign a session in (browser, or device code)", cmdLogin},
 		{"logout", "NAME", "sign a session out and revoke its refresh token", cmdLogout},
 		{"refresh", "NAME", "refresh a session now", cmdRefresh},
 		{"token", "NAME [--format raw|json|header|kubectl] [--min-valid 60s] [--id-token]", "print a fresh token for other tools", cmdToken},

@@ -30,6 +30,7 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	opts.Verbose, opts.Stderr = g.Verbose, e.Stderr
+	perSession := opts.OpenURL == nil // not the demo's or a test's own opener
 	if opts.OpenURL == nil {
 		opts.OpenURL = OpenBrowser
 	}
@@ -48,6 +49,11 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 		fmt.Fprintf(e.Stderr, "No sessions configured yet: add one to %s (it has commented examples for each provider).\nssokeeper picks up the change at once; check it with `ssokeeper config validate`.\n", a.ConfigPath)
 	}
 	intents := agent.Intents{Ctx: ctx, M: a.Manager, Log: a.Log, OpenURL: opts.OpenURL}
+	if perSession {
+		intents.OpenURLFor = func(name, url string) error {
+			return sessionBrowser(a.Manager.Config(), name)(url)
+		}
+	}
 	icon := writeIcon(a)
 	n, nerr := notify.New(notify.Options{Logger: a.Log, IconPath: icon, OpenURL: opts.OpenURL})
 	if nerr != nil {

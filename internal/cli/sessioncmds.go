@@ -11,24 +11,39 @@ import (
 )
 
 func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
-	fs := newFlags(e, "login", "NAME [--device]", "Sign a session in. Opens $BROWSER (or the desktop's browser); with --device, or when no browser can be shown, prints a code to enter on another device.")
+	fs := newFlags(e, "login", "NAME [--device] [--if-needed] | --all-needed", "Sign a session in. Opens $BROWSER (or the desktop's browser); with --device, or when no browser can be shown, prints a code to enter on another device.")
 	device := fs.Bool("device", false, "use the device-code flow (no browser on this machine)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	ifNeeded := fs.Bool("if-needed", false, "sign in only when the session cannot be refreshed; exit 0 at once when it can")
+	allNeeded := fs.Bool("all-needed", false, "sign in every session that needs it, one browser tab at a time")
 	pos, code, ok := parse(fs, args, e)
 	if !ok {
 		return code
+	}
+	if *allNeeded {
+		if len(pos) != 0 || *ifNeeded {
+			fmt.Fprintln(e.Stderr, "usage: ssokeeper login --all-needed (without a NAME or --if-needed)")
+			return exitUsage
+		}
+		return loginAllNeeded(ctx, e, g, []string{"--timeout", timeout.String(), "--device=" + fmt.Sprint(*device)})
 	}
 	name, ok := sessionArg(e, pos, "login")
 	if !ok {
 		return exitUsage
 	}
+	if *ifNeeded {
+		if code, done := loginIfNeeded(ctx, e, g, name); done {
+			return code
+		}
+	}
 	if !*device && !canShowBrowser() {
 		fmt.Fprintln(e.Stderr, "No browser can be shown here (no display, or an SSH session): using the device-code flow.")
 		*device = true
 	}
+	open := sessionBrowser(loadConfigQuietly(), name)
 	openURL := func(url string) error {
 		fmt.Fprintf(e.Stderr, "Opening your browser to sign in to %s.\nIf it does not open, visit:\n  %s\n", name, url)
-		if err := OpenBrowser(url); err != nil {
+		if err := open(url); err != nil {
 			fmt.Fprintf(e.Stderr, "(could not open a browser: %v)\n", err)
 		}
 		return nil

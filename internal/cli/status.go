@@ -14,16 +14,40 @@ import (
 )
 
 func cmdStatus(ctx context.Context, e *Env, g *Globals, args []string) int {
-	fs := newFlags(e, "status", "[--json]", "Show every session's health. Exit 1 when a session needs you.")
+	fs := newFlags(e, "status", "[NAME] [--json | --format TEMPLATE]", "Show every session's health (or NAME's). Exit 1 when a session needs you.")
 	asJSON := fs.Bool("json", false, "print JSON: {\"sessions\":[…],\"clock_skew_seconds\":…}")
-	if _, code, ok := parse(fs, args, e); !ok {
+	format := fs.String("format", "", "print each session through a Go template, e.g. '{{.State}} {{.SessionLeft}}' (fields: the JSON ones by Go name, plus AccessLeft and SessionLeft)")
+	pos, code, ok := parse(fs, args, e)
+	if !ok {
 		return code
+	}
+	if len(pos) > 1 || (*asJSON && *format != "") {
+		fmt.Fprintln(e.Stderr, "usage: ssokeeper status [NAME] [--json | --format TEMPLATE]")
+		return exitUsage
+	}
+	tmpl, err := parseStatusFormat(*format)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "ssokeeper: --format: %v\n", err)
+		return exitUsage
 	}
 	snap, err := currentSnapshot(ctx, e, g)
 	if err != nil {
 		return report(e, err)
 	}
-	if *asJSON {
+	if len(pos) == 1 {
+		st, ok := snap.Get(pos[0])
+		if !ok {
+			fmt.Fprintf(e.Stderr, "ssokeeper: no session is called %q\nhint: `ssokeeper status` lists the session names\n", pos[0])
+			return exitUsage
+		}
+		snap.Sessions = []session.Status{st}
+	}
+	if *format != "" {
+		if err := printStatusFormat(e.Stdout, tmpl, snap.Sessions, time.Now()); err != nil {
+			fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", err)
+			return exitUsage
+		}
+	} else if *asJSON {
 		enc := json.NewEncoder(e.Stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(snap) //nolint:errcheck

@@ -2,8 +2,10 @@ package testidp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -17,6 +19,9 @@ const (
 	envUser      = "TESTIDP_USER"
 	envPassword  = "TESTIDP_PASSWORD"
 	envLog       = "TESTIDP_BROWSER_LOG" // optional: a file that gets one line per URL opened
+	// EnvArgvLog optionally names a file that gets each run's whole argv
+	// (without the program name) as one JSON array per line.
+	EnvArgvLog = "TESTIDP_BROWSER_ARGV_LOG"
 )
 
 var browserReady bool
@@ -52,7 +57,14 @@ func BrowserMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "fake browser: no URL given")
 		return 2
 	}
-	u := args[len(args)-1]
+	if name := os.Getenv(EnvArgvLog); name != "" {
+		line, _ := json.Marshal(args)
+		if err := appendLine(name, string(line)); err != nil {
+			fmt.Fprintln(os.Stderr, "fake browser:", err)
+			return 1
+		}
+	}
+	u := containerTarget(args[len(args)-1])
 	if name := os.Getenv(envLog); name != "" {
 		if err := appendLine(name, u); err != nil {
 			fmt.Fprintln(os.Stderr, "fake browser:", err)
@@ -66,6 +78,20 @@ func BrowserMain(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// containerTarget unwraps an ext+container: URL as Firefox's "Open external
+// links in a container" extension does: the page is its url parameter.
+func containerTarget(u string) string {
+	rest, ok := strings.CutPrefix(u, "ext+container:")
+	if !ok {
+		return u
+	}
+	q, err := url.ParseQuery(rest)
+	if err != nil || q.Get("name") == "" {
+		return u // left as is: the sign-in then fails visibly
+	}
+	return q.Get("url")
 }
 
 // BrowserEnv is the environment the fake browser needs to sign in as the

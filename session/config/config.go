@@ -13,6 +13,9 @@ type Config struct {
 	ClockSkewTolerance time.Duration
 	// AWSDiscover: add every [sso-session …] of ~/.aws/config as a session.
 	AWSDiscover bool
+	// Browser is the default command that opens sign-in pages, split into
+	// its arguments (the URL is appended); nil: $BROWSER or the desktop's.
+	Browser []string
 }
 
 // Session is one [[session]] table, after presets were applied.
@@ -54,4 +57,14 @@ type Session struct {
 	Hosts []string
 	// Discovered is true for sessions found in ~/.aws/config.
 	Discovered bool
+
+	// Browser is the command that opens this session's sign-in page, split
+	// into its arguments (the URL is appended); nil: the top-level default.
+	Browser []string
+	// FirefoxContainer opens the sign-in page in this Firefox container
+	// (ext+container: URLs, see internal/browser).
+	FirefoxContainer string
+	// LoginHint is the account to sign in as; it is sent as login_hint
+	// (and is in AuthParams).
+	LoginHint string
 }

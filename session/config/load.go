@@ -15,7 +15,7 @@ import (
 // DefaultClockSkewTolerance is used when clock_skew_tolerance is not set.
 const DefaultClockSkewTolerance = 2 * time.Minute
 
-var topKeys = []string{"session", "clock_skew_tolerance", "aws_discover"}
+var topKeys = []string{"session", "clock_skew_tolerance", "aws_discover", "browser"}
 
 // Load reads and checks the configuration file at path. When the file does
 // not exist the error satisfies errors.Is(err, fs.ErrNotExist). When it
@@ -72,6 +72,8 @@ func parse(path, text string) (*Config, error) {
 			} else {
 				c.add(line, key, "must be true or false (without quotes)")
 			}
+		case "browser":
+			cfg.Browser = c.browserCommand(line, key, v)
 		case "session":
 			if _, ok := v.([]map[string]any); !ok {
 				c.add(line, key, "write each session as its own [[session]] table")
@@ -83,6 +85,7 @@ func parse(path, text string) (*Config, error) {
 
 	tables, _ := raw["session"].([]map[string]any)
 	firstLine := map[string]int{}
+	var ownPrompt []bool // per entry of cfg.Sessions: auth_params sets prompt
 	for i, t := range tables {
 		if i >= len(at.sessions) {
 			break // cannot happen: every [[session]] table is a key
@@ -99,7 +102,9 @@ func parse(path, text string) (*Config, error) {
 		}
 		firstLine[s.Name] = at.sessions[i].line("name")
 		cfg.Sessions = append(cfg.Sessions, s)
+		ownPrompt = append(ownPrompt, setsPrompt(t))
 	}
+	chooseAccounts(cfg.Sessions, ownPrompt)
 
 	if len(c.problems) > 0 {
 		slices.SortStableFunc(c.problems, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })

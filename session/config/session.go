@@ -13,6 +13,7 @@ var sessionKeys = []string{
 	"name", "provider", "issuer", "client_id", "client_secret", "scopes", "flow",
 	"refresh_margin", "warn_before", "max_session", "tenant", "domain", "auth_server",
 	"base_url", "realm", "audience", "auth_params", "sso_session", "start_url", "region", "hosts",
+	"browser", "firefox_container", "login_hint",
 }
 
 // onlyFor names the providers that use a provider-specific key.
@@ -30,7 +31,7 @@ var onlyFor = map[string][]string{
 
 // notForAWS are keys an aws-sso session cannot use: ssokeeper registers its
 // own client with IAM Identity Center, as the AWS CLI does.
-var notForAWS = []string{"issuer", "client_id", "client_secret", "auth_params"}
+var notForAWS = []string{"issuer", "client_id", "client_secret", "auth_params", "login_hint"}
 
 // DefaultWarnBefore is how long before a session ends the person is warned.
 const DefaultWarnBefore = 15 * time.Minute
@@ -184,6 +185,7 @@ func (c *checker) common(t table, s *Session) {
 	}
 	s.MaxSession = t.dur("max_session")
 	s.AuthParams = c.authParams(t)
+	c.account(t, s)
 	for _, h := range t.strs("hosts") {
 		if strings.Contains(h, "/") || strings.Contains(h, "@") {
 			t.add("hosts", fmt.Sprintf("%q is not a host name; write only the host, e.g. \"git.example.com\"", h))

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
+)
+
+// needsSignIn reports whether only an interactive sign-in can repair a
+// session. Sessions that are healthy, refreshing, retrying (the IdP is
+// away, the refresh token is kept) or degraded (clock, keyring) do not:
+// a sign-in would not help them.
+func needsSignIn(st session.Status) bool {
+	switch st.State {
+	case health.NeedsLogin, health.Expired, health.LoggedOut:
+		return true
+	}
+	return false
+}
+
+// loginIfNeeded is `login NAME --if-needed`: it asks the agent (or the
+// stored state) how the session is, without calling the identity
+// provider, and returns done=true with exit 0 when no sign-in is needed.
+// Quiet on success: shell profiles and scripts call it.
+func loginIfNeeded(ctx context.Context, e *Env, g *Globals, name string) (code int, done bool) {
+	snap, err := currentSnapshot(ctx, e, g)
+	if err != nil {
+		return report(e, err), true
+	}
+	st, ok := snap.Get(name)
+	if !ok || needsSignIn(st) || st.State == health.ConfigError {
+		return 0, false // sign in, or let login say what is wrong
+	}
+	return exitOK, true
+}
+
+// loginAllNeeded is `login --all-needed`: it signs in every session that
+// needs it, one after another, so only one browser tab is open at a time.
+// flags are login's own flags, passed on to each sign-in.
+func loginAllNeeded(ctx context.Context, e *Env, g *Globals, flags []string) int {
+	snap, err := currentSnapshot(ctx, e, g)
+	if err != nil {
+		return report(e, err)
+	}
+	var names []string
+	for _, st := range snap.Sessions {
+		if needsSignIn(st) {
+			names = append(names, st.Name)
+		}
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(e.Stderr, "No session needs signing in.")
+		return exitOK
+	}
+	fmt.Fprintf(e.Stderr, "Signing in to %s, one at a time.\n", strings.Join(names, ", "))
+	code := exitOK
+	for _, name := range names {
+		if ctx.Err() != nil {
+			return report(e, ctx.Err())
+		}
+		if c := cmdLogin(ctx, e, g, append([]string{name}, flags...)); c != exitOK {
+			code = max(code, c)
+		}
+	}
+	return code
+}
