@@ -9,7 +9,7 @@ func (t *tray) do(a action) {
 		name = t.model.Sessions[a.slot].Name
 	}
 	switch a.kind {
-	case actTap:
+	case actTap, actSignInAll:
 		t.signInAll()
 	case actLogin:
 		if name != "" {

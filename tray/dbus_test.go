@@ -264,6 +264,15 @@ func TestTrayOverDBus(t *testing.T) {
 		expectIntent(t, b, "login aws")
 	})
 
+	t.Run("Sign in to all that need it", func(t *testing.T) {
+		root := it.waitMenu(t, "the sign-in-all item", func(l []string, _ traytest.Node) bool {
+			return contains(l, "Sign in to all that need it (2)")
+		})
+		it.click(t, root, "Sign in to all that need it (2)")
+		expectIntent(t, b, "login work")
+		expectIntent(t, b, "login aws")
+	})
+
 	t.Run("icon and labels follow health", func(t *testing.T) {
 		ok := session.Status{Name: "work", State: health.Healthy, NextRefresh: next(30 * time.Minute)}
 		b.push(session.Snapshot{Sessions: []session.Status{ok, home}})

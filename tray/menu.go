@@ -81,6 +81,7 @@ const (
 	actOpenConfig
 	actOpenLog
 	actQuit
+	actSignInAll
 )
 
 type slot struct {
@@ -92,6 +93,7 @@ type menu struct {
 	notice                                           *entry
 	slots                                            []*slot
 	refreshAll, autostart, openConfig, openLog, quit *entry
+	signInAll                                        *entry
 	clicks                                           chan<- action
 	done                                             <-chan struct{}
 }
@@ -121,6 +123,8 @@ func (m *menu) build(n int, withAutostart bool) {
 	}
 	systray.AddSeparator()
 	m.refreshAll = m.button(nil, "Refresh all", action{kind: actRefreshAll})
+	m.signInAll = m.button(nil, signInAllTitle, action{kind: actSignInAll})
+	m.signInAll.setVisible(false)
 	m.autostart = nil
 	if withAutostart {
 		it := systray.AddMenuItemCheckbox("Start at login", "", false)
@@ -179,6 +183,11 @@ func (m *menu) apply(md Model, withAutostart bool) (built bool) {
 	}
 	m.notice.setTitle(md.Notice)
 	m.notice.setVisible(md.Notice != "")
+	signInAll := md.SignInAllLabel()
+	if signInAll != "" {
+		m.signInAll.setTitle(signInAll)
+	}
+	m.signInAll.setVisible(signInAll != "")
 	for i, s := range m.slots {
 		if i >= len(md.Sessions) {
 			s.item.setVisible(false)

@@ -182,6 +182,9 @@ func describe(st session.Status, now time.Time, warn time.Duration) string {
 	if endingSoon(st, now, warn) {
 		s += ", session ends " + when(*st.SessionExpiresAt, now)
 	}
+	if u := signedInUntil(st, now, warn); u != "" {
+		s += ", " + u
+	}
 	if st.LoginPending {
 		s += " — signing in…"
 	}

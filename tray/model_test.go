@@ -61,7 +61,7 @@ func TestRender(t *testing.T) {
 			assets.Attention, "aws: session ends in 9 min",
 			[]string{"aws — OK, refreshes in 12 min, session ends in 9 min"}, ""},
 		{"ending later", session.Snapshot{Sessions: []session.Status{endingLater}},
-			assets.OK, "1 session OK", []string{"aws — OK, refreshes in 12 min"}, ""},
+			assets.OK, "1 session OK", []string{"aws — OK, refreshes in 12 min, signed in until " + clockTime(*at(3 * time.Hour), now)}, ""},
 		{"action beats attention", session.Snapshot{Sessions: []session.Status{retry, failing("aws", health.SessionEnded)}},
 			assets.Action, "work: retrying; aws: expired",
 			[]string{"work — retrying (identity provider unreachable), next try in 40 s", "aws — session ended"}, ""},
