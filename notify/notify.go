@@ -35,6 +35,9 @@ type Options struct {
 	// notification. Zero means 2 s; negative groups only the failures of
 	// one Update.
 	GroupWindow time.Duration
+	// Presence, when set, holds notifications while the screen is locked
+	// (see hold.go and WatchPresence).
+	Presence Presence
 }
 
 // Notifier turns session updates into desktop notifications.
@@ -50,6 +53,9 @@ type Notifier struct {
 	seq    int              // for Notice keys
 	snap   session.Snapshot // newest, to skip sessions that no longer need sign-in
 	logins chan message     // sign-in requests for Run's worker; nil outside Run
+
+	presence Presence  // nil: never hold
+	held     []message // waiting for the person to be back
 }
 
 // transport shows messages on one platform. show replaces the bubble shown
@@ -71,11 +77,12 @@ type transportOptions struct {
 // writes them to the log and the error says why, for the caller to log once.
 func New(opts Options) (*Notifier, error) {
 	n := &Notifier{
-		appName: opts.AppName,
-		log:     opts.Logger,
-		open:    opts.OpenURL,
-		clk:     opts.Clock,
-		window:  opts.GroupWindow,
+		appName:  opts.AppName,
+		log:      opts.Logger,
+		open:     opts.OpenURL,
+		clk:      opts.Clock,
+		window:   opts.GroupWindow,
+		presence: opts.Presence,
 	}
 	if n.appName == "" {
 		n.appName = "ssokeeper"
@@ -96,9 +103,11 @@ func New(opts Options) (*Notifier, error) {
 	tr, err := newTransport(to)
 	if err != nil {
 		n.tr = logTransport{log: n.log}
+		n.followPresence()
 		return n, fmt.Errorf("desktop notifications are off, notices go to the log only: %w", err)
 	}
 	n.tr = tr
+	n.followPresence()
 	return n, nil
 }
 
@@ -178,7 +187,7 @@ func (n *Notifier) Run(ctx context.Context, updates <-chan session.Update, actio
 }
 
 func (n *Notifier) show(msgs []message) {
-	for _, m := range msgs {
+	for _, m := range n.holdWhileAway(msgs) {
 		if err := n.tr.show(m); err != nil {
 			n.log.Warn("desktop notification not shown", "title", m.title, "err", err)
 			continue

@@ -55,7 +55,8 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 		}
 	}
 	icon := writeIcon(a)
-	n, nerr := notify.New(notify.Options{Logger: a.Log, IconPath: icon, OpenURL: opts.OpenURL})
+	n, nerr := notify.New(notify.Options{Logger: a.Log, IconPath: icon, OpenURL: opts.OpenURL,
+		Presence: notify.WatchPresence(ctx, a.Log)})
 	if nerr != nil {
 		a.Log.Warn("notifications", "err", nerr)
 		fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", nerr)
