@@ -103,6 +103,7 @@ func run(bin, floor string, n, nNoAgent int) error {
 	report("API round trip in-process (api.Client.Token)", timeAPI(n, name))
 	report("token NAME, agent running, token valid", timeRuns(n, bin, "token", name))
 	report("token NAME --format kubectl, agent running", timeRuns(n, bin, "token", name, "--format", "kubectl"))
+	report("status NAME --format '{{.State}} {{.SessionLeft}}' (a shell prompt)", timeRuns(n, bin, "status", name, "--format", "{{.State}} {{.SessionLeft}}"))
 	if got := idp.RefreshCount() - before; got != 0 {
 		fmt.Printf("\nwarning: %d refreshes happened while the token was valid\n", got)
 	}
