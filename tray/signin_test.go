@@ -21,7 +21,7 @@ func TestClockTime(t *testing.T) {
 	}{
 		{time.Date(2026, 12, 3, 18, 40, 0, 0, loc), "18:40"},
 		{time.Date(2026, 12, 3, 16, 40, 0, 0, time.UTC), "18:40"}, // shown on the local clock
-		{time.Date(2026, 12, 4, 1, 30, 0, 0, loc), "Fri 01:30"},    // past midnight: not "01:30" today
+		{time.Date(2026, 12, 4, 1, 30, 0, 0, loc), "Fri 01:30"},   // past midnight: not "01:30" today
 		{time.Date(2026, 12, 8, 9, 0, 0, 0, loc), "Tue 09:00"},
 		{time.Date(2026, 12, 20, 9, 0, 0, 0, loc), "20 Dec 09:00"},
 	} {
