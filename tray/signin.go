@@ -43,8 +43,10 @@ func signedInUntil(st session.Status, now time.Time, warn time.Duration) string 
 
 // clockTime is t on the local clock, as briefly as is unambiguous from
 // now: "18:40" today, "Thu 18:40" within the week, "9 Dec 18:40" later.
-func clockTime(t, now time.Time) string {
-	t, now = t.Local(), now.Local()
+func clockTime(t, now time.Time) string { return clockTimeIn(t, now, time.Local) }
+
+func clockTimeIn(t, now time.Time, loc *time.Location) string {
+	t, now = t.In(loc), now.In(loc)
 	y1, m1, d1 := t.Date()
 	y2, m2, d2 := now.Date()
 	switch {

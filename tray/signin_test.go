@@ -11,9 +11,6 @@ import (
 
 func TestClockTime(t *testing.T) {
 	loc := time.FixedZone("work", 2*3600)
-	old := time.Local
-	time.Local = loc
-	defer func() { time.Local = old }()
 	now := time.Date(2026, 12, 3, 9, 5, 0, 0, loc) // a Thursday
 	for _, tt := range []struct {
 		at   time.Time
@@ -25,8 +22,8 @@ func TestClockTime(t *testing.T) {
 		{time.Date(2026, 12, 8, 9, 0, 0, 0, loc), "Tue 09:00"},
 		{time.Date(2026, 12, 20, 9, 0, 0, 0, loc), "20 Dec 09:00"},
 	} {
-		if got := clockTime(tt.at, now); got != tt.want {
-			t.Errorf("clockTime(%v) = %q, want %q", tt.at, got, tt.want)
+		if got := clockTimeIn(tt.at, now, loc); got != tt.want {
+			t.Errorf("clockTimeIn(%v) = %q, want %q", tt.at, got, tt.want)
 		}
 	}
 }
