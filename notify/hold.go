@@ -61,7 +61,8 @@ func (n *Notifier) followPresence() {
 
 // release takes the held messages, without the sessions that no longer
 // need signing in (the person may have signed in from a terminal, or a
-// retry succeeded, while the screen was locked).
+// retry succeeded, while the screen was locked), and without
+// confirmations ("signed in"): they answer a bubble that was never shown.
 func (n *Notifier) release() []message {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -69,6 +70,9 @@ func (n *Notifier) release() []message {
 	n.held = nil
 	var out []message
 	for _, m := range held {
+		if m.urgency == low {
+			continue
+		}
 		if m.action == signIn && !m.anyState {
 			var still []string
 			for _, name := range m.sessions {

@@ -3,6 +3,8 @@ package notify
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,7 +175,10 @@ func TestNotificationWaitsForUnlock(t *testing.T) {
 	r.send(t, changed("work", health.RefreshTokenRevoked))
 	r.send(t, changed("aws", health.RefreshTokenExpired))
 	r.send(t, healthy("aws")) // repaired behind the lock (a terminal, a retry)
-	r.send(t)                 // Run handled everything above
+	r.send(t, changed("office", health.RefreshTokenExpired))
+	r.send(t, loggedIn("office"))                          // signed in over SSH: no "signed in" for a bubble never shown
+	r.send(t, changed("last", health.InteractionRequired)) // held last: shown last
+	r.send(t)                                              // Run handled everything above
 	select {
 	case c := <-srv.calls:
 		t.Fatalf("shown behind the lock screen: %+v", c)
@@ -181,17 +186,15 @@ func TestNotificationWaitsForUnlock(t *testing.T) {
 	}
 
 	d.lock(false)
-	got := map[string]int{}
-	for range 2 {
-		c := srv.call(t)
-		got[c.summary]++
+	// Released in the order held, so everything shown comes before "last".
+	var got []string
+	for len(got) == 0 || !strings.HasPrefix(got[len(got)-1], "last:") {
+		got = append(got, srv.call(t).summary)
 	}
-	want := map[string]int{"work: sign-in needed: refresh token revoked": 1, "home: sign-in needed: SSO session ended": 1}
-	for s, n := range want {
-		if got[s] != n {
-			t.Errorf("after unlock: %v, want each of %v once", got, want)
-			break
-		}
+	want := []string{"work: sign-in needed: refresh token revoked", "home: sign-in needed: SSO session ended",
+		"last: " + health.Describe(health.InteractionRequired).Title}
+	if !slices.Equal(got, want) {
+		t.Errorf("after unlock:\n%q\nwant each once, in order:\n%q", got, want)
 	}
 	awaitAway(t, p, false)
 	r.send(t) // nothing more comes
