@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/notify/notifytest"
 )
 
 // twoAccounts writes a configuration with a work and a personal session
@@ -142,5 +144,57 @@ func TestBrowserAccountAndNeededSignIns(t *testing.T) {
 	}
 	if res := runCLI("status", "work", "--format", "{{.Nope}}"); res.code != 2 || !strings.Contains(res.stderr, "Nope") {
 		t.Errorf("status --format with an unknown field: %s", res)
+	}
+}
+
+// TestNotificationSignInUsesSessionBrowser: "Sign in" on a notification
+// (the agent's own sign-in, not the command line's) opens each session's
+// own browser command, container and account too.
+func TestNotificationSignInUsesSessionBrowser(t *testing.T) {
+	conn := privateBus(t)
+	srv, err := notifytest.Start(conn, "actions", "body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, "work")
+	argvLog := twoAccounts(t, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, exited := r.runAgent(ctx, false)
+	defer func() { cancel(); <-exited }()
+
+	if res := runCLI("login", "--all-needed"); res.code != 0 {
+		t.Fatalf("login --all-needed: %s", res)
+	}
+	for signedIn := map[string]bool{}; !signedIn["work"] || !signedIn["personal"]; {
+		if name, ok := strings.CutSuffix(nextCall(t, srv).Summary, ": signed in"); ok {
+			signedIn[name] = true
+		}
+	}
+	reason := revoke(t, r) // refreshes work only
+	failure := nextCall(t, srv)
+	checkFailure(t, failure, "work", reason)
+	if err := srv.Click(failure.ID, "signin"); err != nil {
+		t.Fatal(err)
+	}
+	untilSignedIn(t, srv, "work")
+	runs := argvRuns(t, argvLog)
+	if len(runs) != 3 {
+		t.Fatalf("the browser ran %d times, want 3 (one per session, then the click): %q", len(runs), runs)
+	}
+	var work, personal int
+	for _, argv := range runs {
+		switch {
+		case len(argv) != 2:
+			t.Errorf("browser argv %q: want one option and the URL", argv)
+		case argv[0] == "--profile-directory=Profile 2" && strings.Contains(argv[1], "login_hint=alice%40work.example"):
+			work++
+		case argv[0] == "--default-browser" && strings.HasPrefix(argv[1], "ext+container:name=Personal+%26+Home&url="):
+			personal++
+		default:
+			t.Errorf("browser argv %q is neither work's nor personal's", argv)
+		}
+	}
+	if work != 2 || personal != 1 || !strings.HasPrefix(runs[2][0], "--profile-directory") {
+		t.Errorf("work's browser ran %d times (want 2, the click's last), personal's %d (want 1)", work, personal)
 	}
 }
