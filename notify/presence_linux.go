@@ -201,13 +201,13 @@ func (p *screenLock) watchScreenSaver(ctx context.Context) error {
 }
 
 // follow hands every signal to handle until ctx ends or the bus goes
-// away, then closes conn. A source that is gone no longer counts as
+// away, then closes conn. A source whose bus is gone no longer counts as
 // locked: notifications are never held by a lock nobody can report over.
+// (When ctx ends the agent is stopping: nothing is released then.)
 func (p *screenLock) follow(ctx context.Context, conn *dbus.Conn, ch <-chan *dbus.Signal, field *bool, handle func(*dbus.Signal)) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		defer p.set(field, false)
 		defer conn.Close()
 		for {
 			select {
@@ -215,6 +215,7 @@ func (p *screenLock) follow(ctx context.Context, conn *dbus.Conn, ch <-chan *dbu
 				return
 			case sig, ok := <-ch:
 				if !ok {
+					p.set(field, false)
 					return
 				}
 				handle(sig)

@@ -19,6 +19,7 @@ import (
 // fakeDesktop is a stand-in logind (on a private "system" bus) and a
 // stand-in screensaver (on the private session bus).
 type fakeDesktop struct {
+	system  *dbustest.Bus
 	session *prop.Properties // the logind session's properties
 	saver   *dbus.Conn
 	active  bool
@@ -49,7 +50,7 @@ func startDesktop(t *testing.T) *fakeDesktop {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sys.Close() })
-	d := &fakeDesktop{}
+	d := &fakeDesktop{system: system}
 	if err := sys.Export(fakeLogind{}, logindPath, logindManager); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +128,18 @@ func TestPresenceFollowsLogindAndScreenSaver(t *testing.T) {
 	d.lock(true)
 	awaitAway(t, p, true)
 	d.lock(false)
+	awaitAway(t, p, false)
+}
+
+// TestPresenceForgetsALockWhoseBusIsGone: logind's bus goes away while
+// the screen is locked; nobody can report the unlock any more, so the
+// held notifications must not wait for it forever.
+func TestPresenceForgetsALockWhoseBusIsGone(t *testing.T) {
+	d := startDesktop(t)
+	d.lock(true)
+	p := watch(t)
+	awaitAway(t, p, true)
+	d.system.Stop()
 	awaitAway(t, p, false)
 }
 
