@@ -50,7 +50,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "[--headless]", "run the agent (the default: with a tray icon)", cmdRun},
-		{"status", "[--json]", "show every session's health", cmdStatus},
+		{"status", "[NAME] [--json | --format T]", "show every session's health", cmdStatus},
 		{"login", "NAME [--device] [--if-needed] | --all-needed", "sign a session in (browser, or device code)", cmdLogin},
 		{"logout", "NAME", "sign a session out and revoke its refresh token", cmdLogout},
 		{"refresh", "NAME", "refresh a session now", cmdRefresh},
