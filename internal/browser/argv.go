@@ -92,7 +92,13 @@ func (t Target) Open(u string) error {
 	if len(cmd) == 0 {
 		return Open(u)
 	}
-	return OpenWith(cmd, u)
+	if err := OpenWith(cmd, u); err != nil {
+		if len(t.Command) == 0 {
+			return fmt.Errorf("%w (firefox_container needs Firefox; or set browser to the Firefox command)", err)
+		}
+		return fmt.Errorf("%w (the command set by browser in the configuration)", err)
+	}
+	return nil
 }
 
 // OpenWith runs argv with u appended as its last argument, without a

@@ -51,3 +51,10 @@ func TestContainerURL(t *testing.T) {
 		t.Errorf("the extension would read %v, want name and the whole sign-in URL", q)
 	}
 }
+
+func TestTargetOpenNamesTheConfiguredCommand(t *testing.T) {
+	err := Target{Command: []string{"/nonexistent/ssokeeper-test-browser", "-P", "work"}}.Open("http://127.0.0.1:1/")
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/ssokeeper-test-browser") || !strings.Contains(err.Error(), "browser in the configuration") {
+		t.Errorf("a missing browser command: %v; want its path and where it was set", err)
+	}
+}
