@@ -25,7 +25,7 @@ type message struct {
 	title    string
 	body     string
 	action   action
-	sessions []string // signed in one after another by the Sign in action
+	sessions []string // signed in one after another by Sign in; for Open, whose page it is
 	// anyState signs in even a session that is healthy now (the warning
 	// before a session's hard end); otherwise only sessions that still
 	// need action are signed in.

@@ -29,6 +29,9 @@ type Options struct {
 	// OpenURL opens the device-flow page when the person clicks Open;
 	// default: $BROWSER, else the OS default browser.
 	OpenURL func(url string) error
+	// OpenURLFor, when set, opens it instead with the session's own
+	// browser (the page asks to sign in: the right profile matters).
+	OpenURLFor func(session, url string) error
 	// Clock times the grouping window; default the system clock.
 	Clock clock.Clock
 	// GroupWindow gathers failures arriving this close together into one
@@ -56,6 +59,7 @@ type Notifier struct {
 
 	presence Presence  // nil: never hold
 	held     []message // waiting for the person to be back
+	openFor  func(session, url string) error
 }
 
 // transport shows messages on one platform. show replaces the bubble shown
@@ -83,6 +87,7 @@ func New(opts Options) (*Notifier, error) {
 		clk:      opts.Clock,
 		window:   opts.GroupWindow,
 		presence: opts.Presence,
+		openFor:  opts.OpenURLFor,
 	}
 	if n.appName == "" {
 		n.appName = "ssokeeper"
@@ -202,7 +207,11 @@ func (n *Notifier) act(m message) {
 	switch m.action {
 	case openURL:
 		go func() {
-			if err := n.open(m.url); err != nil {
+			open := n.open
+			if n.openFor != nil && len(m.sessions) == 1 {
+				open = func(u string) error { return n.openFor(m.sessions[0], u) }
+			}
+			if err := open(m.url); err != nil {
 				n.log.Warn("could not open the sign-in page in the browser; open it by hand", "url", m.url, "err", err)
 			}
 		}()

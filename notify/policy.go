@@ -251,7 +251,7 @@ func (p *policy) deviceCode(ev session.Event) (message, bool) {
 		open = dc.VerificationURI
 	}
 	if isWebURL(open) {
-		m.action, m.url = openURL, open
+		m.action, m.url, m.sessions = openURL, open, []string{ev.Session}
 	}
 	return m, true
 }

@@ -98,7 +98,7 @@ func TestPolicy(t *testing.T) {
 		{"device code", []step{
 			{events: []session.Event{{Kind: session.DeviceCodeShown, Session: "work", DeviceCode: &session.DeviceCode{
 				UserCode: "ABCD-EFGH", VerificationURI: "https://id.example.com/device"}}},
-				want: []want{{"session:work", "work: sign in with code ABCD-EFGH", openURL, nil}}},
+				want: []want{{"session:work", "work: sign in with code ABCD-EFGH", openURL, []string{"work"}}}},
 		}},
 	}
 	for _, c := range cases {

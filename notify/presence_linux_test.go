@@ -13,6 +13,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/dbustest"
 	"github.com/ssokeeper/ssokeeper/internal/sessionbus"
+	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
@@ -215,5 +216,28 @@ func TestNotificationWaitsForUnlock(t *testing.T) {
 	case c := <-srv.calls:
 		t.Errorf("a third notification after unlock: %+v", c)
 	default:
+	}
+}
+
+// TestDeviceCodeOpensInTheSessionsBrowser: Open on a device-code bubble
+// goes to the session's own browser when the agent gives one.
+func TestDeviceCodeOpensInTheSessionsBrowser(t *testing.T) {
+	startBus(t)
+	srv := startServer(t, "actions")
+	opened := make(chan string, 1)
+	r := run(t, Options{
+		OpenURL:    func(u string) error { t.Errorf("opened %q in the default browser", u); return nil },
+		OpenURLFor: func(name, u string) error { opened <- name + " " + u; return nil },
+	})
+	dc := &session.DeviceCode{UserCode: "ABCD-EFGH", VerificationURI: "https://id.example.com/device"}
+	r.send(t, session.Event{Kind: session.DeviceCodeShown, Session: "personal", DeviceCode: dc})
+	srv.click(t, srv.call(t).id, "open")
+	select {
+	case got := <-opened:
+		if got != "personal https://id.example.com/device" {
+			t.Errorf("opened %q", got)
+		}
+	case <-time.After(wait):
+		t.Fatal("Open did not open the page")
 	}
 }

@@ -56,7 +56,7 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	}
 	icon := writeIcon(a)
 	n, nerr := notify.New(notify.Options{Logger: a.Log, IconPath: icon, OpenURL: opts.OpenURL,
-		Presence: notify.WatchPresence(ctx, a.Log)})
+		OpenURLFor: intents.OpenURLFor, Presence: notify.WatchPresence(ctx, a.Log)})
 	if nerr != nil {
 		a.Log.Warn("notifications", "err", nerr)
 		fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", nerr)
