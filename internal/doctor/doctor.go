@@ -154,7 +154,11 @@ func (r *run) session(ctx context.Context, s config.Session) SessionReport {
 		refresh := r.in.Refresh && rt.Detail != noRefreshToken+s.Name
 		client = clientCheck(ctx, r.src, r.snap, s.Name, refresh)
 	}
-	checks := append([]Check{r.config, disc, Clock(probe, r.cfg.ClockSkewTolerance), r.keyring, rt, client, Scopes(s)}, r.after...)
+	checks := []Check{r.config, disc, Clock(probe, r.cfg.ClockSkewTolerance), r.keyring, rt, client, Scopes(s)}
+	if b, ok := Browser(r.cfg, s.Name, lookPath); ok {
+		checks = append(checks, b)
+	}
+	checks = append(checks, r.after...)
 	return SessionReport{Name: s.Name, Provider: s.Provider, Checks: checks}
 }
 
