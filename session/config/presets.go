@@ -226,14 +226,3 @@ func isLoopback(host string) bool {
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
 }
-
-// MultiTenant reports whether an entra session signs in through the
-// "common" or "organizations" endpoint. Their discovery documents name the
-// issuer https://login.microsoftonline.com/{tenantid}/v2.0, so go-oidc's
-// issuer check fails (coreos/go-oidc#344): relax it with
-// oidc.InsecureIssuerURLContext and check the ID token's iss against its
-// tid claim instead.
-func (s Session) MultiTenant() bool {
-	return s.Provider == "entra" && s.Issuer == "https://login.microsoftonline.com/"+s.Tenant+"/v2.0" &&
-		(strings.EqualFold(s.Tenant, "common") || strings.EqualFold(s.Tenant, "organizations"))
-}
