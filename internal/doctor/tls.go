@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 )
 
@@ -15,7 +16,7 @@ import (
 func tlsWords(u, detail string, err error) (string, string) {
 	var ua x509.UnknownAuthorityError
 	if errors.As(err, &ua) && ua.Cert != nil {
-		detail = fmt.Sprintf("the certificate for %s was issued by %q, an authority this computer does not trust", certHost(ua.Cert), ua.Cert.Issuer.String())
+		detail = fmt.Sprintf("the certificate presented for %s was issued by %q, an authority this computer does not trust", hostOf(u), ua.Cert.Issuer.String())
 	}
 	if proxy := proxyFor(u); proxy != "" {
 		detail += fmt.Sprintf("; the connection went through the proxy %s (HTTPS_PROXY), which probably inspects TLS", proxy)
@@ -27,11 +28,11 @@ func tlsWords(u, detail string, err error) (string, string) {
 	return detail, fix
 }
 
-func certHost(c *x509.Certificate) string {
-	if len(c.DNSNames) > 0 {
-		return c.DNSNames[0]
+func hostOf(u string) string {
+	if p, err := url.Parse(u); err == nil && p.Host != "" {
+		return p.Host
 	}
-	return c.Subject.CommonName
+	return u
 }
 
 // proxyFor names the proxy the environment picks for u ("" for none).

@@ -112,6 +112,16 @@ client_id = "` + keycloakClient + `"`,
 		op: func(i *idps) *op { return i.keycloak }, sends: map[string]string{"scope": "openid"}},
 }
 
+func presetNamed(t *testing.T, name string) preset {
+	for _, p := range presets {
+		if p.name == name {
+			return p
+		}
+	}
+	t.Fatalf("no preset %s", name)
+	return preset{}
+}
+
 func configOf(ps []preset) string {
 	var b strings.Builder
 	for _, p := range ps {
@@ -162,6 +172,12 @@ func TestPresetsAtTheirRealHostnames(t *testing.T) {
 				}
 			}
 
+			for _, host := range hostsOf(o) {
+				if !i.proxy.reached(host) {
+					t.Errorf("the proxy was never asked for %s", host)
+				}
+			}
+
 			o.setRevoked(true)
 			defer o.setRevoked(false)
 			want := readReply(t, o.shape.revoked).Want
@@ -173,11 +189,19 @@ func TestPresetsAtTheirRealHostnames(t *testing.T) {
 			}
 		})
 	}
-	for _, host := range []string{entraHost, oktaHost, "accounts.google.com", "oauth2.googleapis.com", "www.googleapis.com", auth0Host, keycloakHost} {
-		if !i.proxy.reached(host) {
-			t.Errorf("ssokeeper never asked the proxy for %s", host)
+}
+
+// hostsOf lists the hosts an IdP's discovery documents name.
+func hostsOf(o *op) []string {
+	var hosts []string
+	for _, tn := range o.shape.tenants {
+		for _, k := range []string{"authorization_endpoint", "token_endpoint", "jwks_uri"} {
+			if u, err := url.Parse(tn.doc[k].(string)); err == nil && !slices.Contains(hosts, u.Host) {
+				hosts = append(hosts, u.Host)
+			}
 		}
 	}
+	return hosts
 }
 
 // checkSends checks an authorization request against a preset's quirks.

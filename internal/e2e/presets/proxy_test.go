@@ -10,6 +10,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -69,6 +71,8 @@ func startProxy(t *testing.T, hosts map[string]http.Handler) *proxy {
 		}),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
 		ReadHeaderTimeout: 10 * time.Second,
+		// A client that does not trust the CA hangs up: expected here.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	l := &chanListener{conns: p.conns, done: make(chan struct{})}
 	go p.inner.ServeTLS(l, "", "")
