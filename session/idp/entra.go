@@ -116,8 +116,11 @@ func (t EntraTenant) check(id *oidc.IDToken) error {
 	want := t.issuer
 	switch {
 	case t.ID == "":
-		if !guid.MatchString(c.TID) {
+		if c.TID == "" {
 			return fmt.Errorf("it has no tenant ID (tid claim) to check its issuer %q against", id.Issuer)
+		}
+		if !guid.MatchString(c.TID) {
+			return fmt.Errorf("its tid claim %q is not a tenant ID", c.TID)
 		}
 		want = strings.Replace(t.issuer, tenantTemplate, c.TID, 1)
 	case c.TID != "" && !strings.EqualFold(c.TID, t.ID):

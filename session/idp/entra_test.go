@@ -1,8 +1,19 @@
 package idp
 
 import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // TestResolveEntraTenant: the issuer check follows Microsoft's discovery
@@ -55,4 +66,88 @@ func TestResolveEntraTenant(t *testing.T) {
 			t.Errorf("%s with %s: err = %v, want %q", c.configured, c.discovered, err, c.why)
 		}
 	}
+}
+
+// TestEntraTenantCheck: after the signature check, an ID token's iss must
+// be the tenant's issuer, and through common/organizations the one its
+// own tid names (a GUID, not a path).
+func TestEntraTenantCheck(t *testing.T) {
+	const (
+		ms    = "https://login.microsoftonline.com/"
+		tid   = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+		other = "00000000-1111-2222-3333-444444444444"
+	)
+	multi, err := ResolveEntraTenant(ms+"common/v2.0", ms+"{tenantid}/v2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, err := ResolveEntraTenant(ms+"contoso.onmicrosoft.com/v2.0", ms+tid+"/v2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		tenant  EntraTenant
+		iss     string
+		claims  map[string]any
+		refused string // "" when accepted
+	}{
+		{"common, own tenant", multi, ms + tid + "/v2.0", map[string]any{"tid": tid}, ""},
+		{"common, personal account", multi, ms + ConsumersTenantID + "/v2.0", map[string]any{"tid": ConsumersTenantID}, ""},
+		{"common, no tid", multi, ms + tid + "/v2.0", nil, "no tenant ID"},
+		{"common, tid not a GUID", multi, ms + "x/../" + tid + "/v2.0", map[string]any{"tid": "x/../" + tid}, "is not a tenant ID"},
+		{"common, iss of another tenant", multi, ms + other + "/v2.0", map[string]any{"tid": tid}, "is not its tenant's issuer"},
+		{"common, foreign host", multi, "https://login.evil.example/" + tid + "/v2.0", map[string]any{"tid": tid}, "is not its tenant's issuer"},
+		{"domain, its tenant", pinned, ms + tid + "/v2.0", map[string]any{"tid": tid}, ""},
+		{"domain, no tid", pinned, ms + tid + "/v2.0", nil, ""},
+		{"domain, another tenant's tid", pinned, ms + tid + "/v2.0", map[string]any{"tid": other}, "not this session's tenant"},
+	} {
+		err := c.tenant.check(idToken(t, c.iss, c.claims))
+		if c.refused == "" && err != nil || c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.refused)
+		}
+	}
+}
+
+var (
+	keyOnce sync.Once
+	testKey *rsa.PrivateKey
+)
+
+func signingKey(t *testing.T) *rsa.PrivateKey {
+	keyOnce.Do(func() {
+		var err error
+		if testKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return testKey
+}
+
+// idToken signs a token with iss and claims and parses it as go-oidc
+// does after the signature check.
+func idToken(t *testing.T, iss string, claims map[string]any) *oidc.IDToken {
+	t.Helper()
+	key := signingKey(t)
+	body := map[string]any{"iss": iss, "aud": "c", "sub": "s", "exp": time.Now().Add(time.Hour).Unix()}
+	for k, v := range claims {
+		body[k] = v
+	}
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	signed := enc(map[string]string{"alg": "RS256", "typ": "JWT"}) + "." + enc(body)
+	sum := sha256.Sum256([]byte(signed))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := oidc.NewVerifier("", &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{key.Public()}},
+		&oidc.Config{ClientID: "c", SkipIssuerCheck: true})
+	id, err := v.Verify(context.Background(), signed+"."+base64.RawURLEncoding.EncodeToString(sig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
