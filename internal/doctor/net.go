@@ -130,8 +130,12 @@ func get(ctx context.Context, hc *http.Client, u string) (reply, error) {
 func unreachable(u string, r reply, err error) Check {
 	d := health.Classify(err)
 	detail, fix := d.Detail, networkFix(d.Reason)
-	if d.Reason == health.TLSError {
+	if pd, pf, ok := proxyWords(u, err); ok {
+		detail, fix = pd, pf
+	} else if d.Reason == health.TLSError {
 		detail, fix = tlsWords(u, d.Detail, err)
+	} else {
+		detail += viaProxy(u, "")
 	}
 	c := fail(NameDiscovery, fmt.Sprintf("%s: %s (after %d ms)", u, detail, ms(r.took)), fix)
 	c.Duration = r.took

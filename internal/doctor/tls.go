@@ -4,28 +4,66 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
 // tlsWords words a certificate the identity provider's connection was
 // refused for. Behind a TLS-inspecting corporate proxy the certificate is
-// the proxy's, signed by a CA this computer does not trust yet: say which
-// proxy was used, who signed the certificate, and what SSL_CERT_FILE holds.
+// the proxy's, signed by a CA this computer does not trust yet: say who
+// signed it, that the proxy probably inspects TLS, and what SSL_CERT_FILE
+// holds.
 func tlsWords(u, detail string, err error) (string, string) {
 	var ua x509.UnknownAuthorityError
-	if errors.As(err, &ua) && ua.Cert != nil {
-		detail = fmt.Sprintf("the certificate presented for %s was issued by %q, an authority this computer does not trust", hostOf(u), ua.Cert.Issuer.String())
+	if !errors.As(err, &ua) || ua.Cert == nil {
+		return detail + viaProxy(u, ""), health.Describe(health.TLSError).Fix
 	}
-	if proxy := proxyFor(u); proxy != "" {
-		detail += fmt.Sprintf("; the connection went through the proxy %s (HTTPS_PROXY), which probably inspects TLS", proxy)
+	detail = fmt.Sprintf("the certificate presented for %s was issued by %q, an authority this computer does not trust", hostOf(u), ua.Cert.Issuer.String())
+	fix := "Something between this computer and the identity provider (a proxy or security software) shows its own certificates: ask your IT team for its CA certificate (PEM) and add it to the system trust store (on Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates), or set SSL_CERT_FILE to a PEM file that holds it; then restart the agent."
+	if proxyFor(u) != "" {
+		fix = "Ask your IT team for the proxy's CA certificate (PEM) and add it to the system trust store (on Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates), or set SSL_CERT_FILE to a PEM file that holds it; then restart the agent."
 	}
-	fix := "Ask your IT team for the proxy's CA certificate (PEM) and add it to the system trust store (on Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates), or set SSL_CERT_FILE to a bundle that holds it and the usual CAs; then restart the agent."
 	if file := os.Getenv("SSL_CERT_FILE"); file != "" {
 		fix += " " + certFileState(file)
 	}
-	return detail, fix
+	return detail + viaProxy(u, ", which probably inspects TLS"), fix
+}
+
+// proxyWords words a request the proxy itself failed: it did not answer,
+// or it refused to connect to the identity provider. net/http words both
+// as if the identity provider had.
+func proxyWords(u string, err error) (detail, fix string, ok bool) {
+	proxy := proxyFor(u)
+	if proxy == "" {
+		return "", "", false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "proxyconnect" {
+		return fmt.Sprintf("the proxy %s (HTTPS_PROXY) does not answer: %v", proxy, op.Err),
+			"Check HTTPS_PROXY: the proxy must run and be reachable from this computer (ask your IT team for its address), or unset it if you need none.", true
+	}
+	// A CONNECT the proxy answered with an error status comes back as
+	// a plain errors.New of the status text ("Forbidden").
+	var ue *url.Error
+	if errors.As(err, &ue) && reflect.TypeOf(ue.Err) == reflect.TypeOf(errors.New("")) {
+		host := hostOf(u)
+		return fmt.Sprintf("the proxy %s (HTTPS_PROXY) refused to connect to %s: %v", proxy, host, ue.Err),
+			fmt.Sprintf("The proxy does not let this computer reach the identity provider: ask your IT team to allow %s, or add it to NO_PROXY if it is reachable without the proxy.", host), true
+	}
+	return "", "", false
+}
+
+// viaProxy says which proxy a request to u went through ("" for none).
+func viaProxy(u, more string) string {
+	if proxy := proxyFor(u); proxy != "" {
+		return fmt.Sprintf("; the connection went through the proxy %s (HTTPS_PROXY)%s", proxy, more)
+	}
+	return ""
 }
 
 func hostOf(u string) string {

@@ -52,7 +52,7 @@ func entraPreset(t table, s *Session) {
 	if t.has("tenant") {
 		tenant = t.str("tenant")
 		if tenant != "" && !regexp.MustCompile(`^[A-Za-z0-9.-]+$`).MatchString(tenant) {
-			t.add("tenant", fmt.Sprintf("%q is not a tenant; use the tenant ID, a domain such as contoso.onmicrosoft.com, or \"organizations\"", tenant))
+			t.add("tenant", fmt.Sprintf("%q is not a tenant; use the tenant ID, a domain such as contoso.onmicrosoft.com, or \"organizations\", \"common\" or \"consumers\"", tenant))
 		}
 	}
 	s.Tenant = tenant

@@ -64,3 +64,25 @@ func TestProxyCAMissing(t *testing.T) {
 		t.Errorf("refresh once the CA is trusted again: %s; the refresh token must have been kept", r)
 	}
 }
+
+// TestProxyFailures: doctor blames the proxy, not the identity provider,
+// when the proxy refuses the IdP's host or does not answer at all.
+func TestProxyFailures(t *testing.T) {
+	i := startIdPs(t)
+	m := newMachine(t, i.proxy, `[[session]]
+name = "blocked"
+provider = "keycloak"
+base_url = "https://blocked.example.com"
+realm = "main"
+client_id = "c"
+`)
+	c := doctorCheck(t, m, "blocked", "identity provider reachable")
+	if c.OK || !strings.Contains(c.Detail, "the proxy "+i.proxy.URL+" (HTTPS_PROXY) refused to connect to blocked.example.com: Forbidden") ||
+		!strings.Contains(c.Fix, "ask your IT team to allow blocked.example.com, or add it to NO_PROXY") {
+		t.Errorf("proxy refuses the host: %+v", c)
+	}
+	c = doctorCheck(t, m.with("HTTPS_PROXY=http://127.0.0.1:1"), "blocked", "identity provider reachable")
+	if c.OK || !strings.Contains(c.Detail, "the proxy http://127.0.0.1:1 (HTTPS_PROXY) does not answer") || !strings.Contains(c.Fix, "Check HTTPS_PROXY") {
+		t.Errorf("proxy down: %+v", c)
+	}
+}
