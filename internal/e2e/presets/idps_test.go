@@ -77,23 +77,24 @@ func entra(clientID string) shape {
 	}
 }
 
-// okta is an Okta org's "default" custom authorization server.
+// okta serves an Okta org's own authorization server (issuer: the org's
+// address) and its "default" custom one (issuer .../oauth2/default).
 func okta() shape {
-	as := "https://" + oktaHost + "/oauth2/default"
-	return shape{
-		tenants: []tenant{{
-			discovery: as + "/.well-known/openid-configuration",
+	org := "https://" + oktaHost
+	as := func(issuer, endpoints string) tenant {
+		return tenant{
+			discovery: issuer + "/.well-known/openid-configuration",
 			doc: map[string]any{
-				"issuer":                                as,
-				"authorization_endpoint":                as + "/v1/authorize",
-				"token_endpoint":                        as + "/v1/token",
-				"userinfo_endpoint":                     as + "/v1/userinfo",
-				"registration_endpoint":                 "https://" + oktaHost + "/oauth2/v1/clients",
-				"jwks_uri":                              as + "/v1/keys",
-				"revocation_endpoint":                   as + "/v1/revoke",
-				"introspection_endpoint":                as + "/v1/introspect",
-				"end_session_endpoint":                  as + "/v1/logout",
-				"device_authorization_endpoint":         as + "/v1/device/authorize",
+				"issuer":                                issuer,
+				"authorization_endpoint":                endpoints + "/v1/authorize",
+				"token_endpoint":                        endpoints + "/v1/token",
+				"userinfo_endpoint":                     endpoints + "/v1/userinfo",
+				"registration_endpoint":                 org + "/oauth2/v1/clients",
+				"jwks_uri":                              endpoints + "/v1/keys",
+				"revocation_endpoint":                   endpoints + "/v1/revoke",
+				"introspection_endpoint":                endpoints + "/v1/introspect",
+				"end_session_endpoint":                  endpoints + "/v1/logout",
+				"device_authorization_endpoint":         endpoints + "/v1/device/authorize",
 				"response_types_supported":              []string{"code", "id_token", "code id_token", "code token", "id_token token", "code id_token token"},
 				"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "password", "urn:ietf:params:oauth:grant-type:device_code"},
 				"scopes_supported":                      []string{"openid", "profile", "email", "address", "phone", "offline_access", "device_sso"},
@@ -101,8 +102,14 @@ func okta() shape {
 				"code_challenge_methods_supported":      []string{"S256"},
 				"id_token_signing_alg_values_supported": []string{"RS256"},
 			},
-			iss: as,
-		}},
+			iss: issuer,
+		}
+	}
+	return shape{
+		tenants: []tenant{
+			as(org, org+"/oauth2"),
+			as(org+"/oauth2/default", org+"/oauth2/default"),
+		},
 		refreshToken: hasOffline,
 		rotates:      true, // "Rotate token after every use", the default for native apps
 		revoked:      "okta-refresh-invalid-or-expired.json",

@@ -89,6 +89,10 @@ tenant = "consumers"
 client_id = "` + entraClient + `"`,
 		op: func(i *idps) *op { return i.entra }, sends: map[string]string{"scope": "openid offline_access"},
 		tenant: `tenant "consumers" resolves to tenant ID ` + consumersTenantID},
+	{name: "presets-okta-org", config: `provider = "okta"
+domain = "` + oktaHost + `"
+client_id = "` + oktaClient + `"`,
+		op: func(i *idps) *op { return i.okta }, sends: map[string]string{"scope": "openid offline_access"}},
 	{name: "presets-okta", config: `provider = "okta"
 domain = "` + oktaHost + `"
 auth_server = "default"
