@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"runtime"
 
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
@@ -24,15 +25,30 @@ func tlsWords(u, detail string, err error) (string, string) {
 		return detail + viaProxy(u, ""), health.Describe(health.TLSError).Fix
 	}
 	detail = fmt.Sprintf("the certificate presented for %s was issued by %q, an authority this computer does not trust", hostOf(u), ua.Cert.Issuer.String())
-	fix := "Something between this computer and the identity provider (a proxy or security software) shows its own certificates: ask your IT team for its CA certificate (PEM) and add it to the system trust store (on Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates), or set SSL_CERT_FILE to a PEM file that holds it; then restart the agent."
+	fix := "Something between this computer and the identity provider (a proxy or security software) shows its own certificates: ask your IT team for its CA certificate (PEM) and " + trustCA()
 	if proxyFor(u) != "" {
-		fix = "Ask your IT team for the proxy's CA certificate (PEM) and add it to the system trust store (on Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates), or set SSL_CERT_FILE to a PEM file that holds it; then restart the agent."
+		fix = "Ask your IT team for the proxy's CA certificate (PEM) and " + trustCA()
 	}
-	if file := os.Getenv("SSL_CERT_FILE"); file != "" {
+	if file := os.Getenv("SSL_CERT_FILE"); file != "" && certFileCounts() {
 		fix += " " + certFileState(file)
 	}
 	return detail + viaProxy(u, ", which probably inspects TLS"), fix
 }
+
+// trustCA says how to make this computer trust a CA certificate.
+func trustCA() string {
+	switch runtime.GOOS {
+	case "darwin":
+		return "add it to the System keychain in Keychain Access, set to Always Trust; then restart the agent."
+	case "windows":
+		return "import it into the Windows certificate store (Trusted Root Certification Authorities); then restart the agent."
+	}
+	return "add it to the system trust store (on Debian/Ubuntu: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates), or set SSL_CERT_FILE to a PEM file that holds it; then restart the agent."
+}
+
+// certFileCounts reports whether Go reads SSL_CERT_FILE here: on macOS
+// and Windows it asks the system's verifier instead.
+func certFileCounts() bool { return runtime.GOOS != "darwin" && runtime.GOOS != "windows" }
 
 // proxyWords words a request the proxy itself failed: it did not answer,
 // or it refused to connect to the identity provider. net/http words both
