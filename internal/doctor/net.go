@@ -69,14 +69,15 @@ func entraTenant(s config.Session, issuer, answered string) Check {
 		return fail(NameDiscovery, err.Error(),
 			`Set tenant to your tenant's ID or domain (e.g. tenant = "contoso.onmicrosoft.com"), or to "organizations", "common" or "consumers".`)
 	}
-	id := "tenant ID " + t.ID
 	switch {
+	case t.Multi():
+		return pass(NameDiscovery, fmt.Sprintf("%s; tenant %q: each account's own tenant ID (the ID token's tid claim)", answered, t.Name))
 	case t.ID == "":
-		id = fmt.Sprintf("tenant %q: each account's own tenant ID (the ID token's tid claim)", t.Name)
+		return pass(NameDiscovery, answered)
 	case !strings.EqualFold(t.Name, t.ID):
-		id = fmt.Sprintf("tenant %q resolves to tenant ID %s", t.Name, t.ID)
+		return pass(NameDiscovery, fmt.Sprintf("%s; tenant %q resolves to tenant ID %s", answered, t.Name, t.ID))
 	}
-	return pass(NameDiscovery, answered+"; "+id)
+	return pass(NameDiscovery, answered+"; tenant ID "+t.ID)
 }
 
 // Endpoint checks that the AWS SSO OIDC endpoint answers at all: any HTTP

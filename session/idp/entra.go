@@ -39,15 +39,22 @@ type EntraTenant struct {
 	// common, organizations or consumers.
 	Name string
 	// ID is the tenant's ID (a GUID); "" for common and organizations,
-	// where the signed-in account's tenant (its tid claim) decides.
+	// where the signed-in account's tenant (its tid claim) decides, and
+	// for an issuer outside this model that its document names exactly.
 	ID string
-	// issuer is the tenant's issuer, with {tenantid} when ID is "".
+	// issuer is the tenant's issuer; the template with {tenantid} when
+	// multi.
 	issuer string
+	multi  bool // common or organizations
 }
 
-// Issuer is the issuer the tenant's ID tokens carry; with ID "", the
-// template with {tenantid}.
+// Issuer is the issuer the tenant's ID tokens carry; for common and
+// organizations, the template with {tenantid}.
 func (t EntraTenant) Issuer() string { return t.issuer }
+
+// Multi reports whether each account's own tenant signs its ID tokens
+// (common, organizations).
+func (t EntraTenant) Multi() bool { return t.multi }
 
 // ResolveEntraTenant checks the issuer an Entra OpenID configuration
 // names (discovered) against the configured issuer, by Microsoft's rules.
@@ -55,6 +62,15 @@ func ResolveEntraTenant(configured, discovered string) (EntraTenant, error) {
 	cu, cerr := url.Parse(configured)
 	du, derr := url.Parse(discovered)
 	tenant, ok := v2Tenant(cu, cerr)
+	if discovered == configured && !strings.Contains(discovered, tenantTemplate) {
+		// Named exactly as its document names it (a tenant ID, or an
+		// Entra flavour outside this model): the plain check holds.
+		t := EntraTenant{Name: tenant, issuer: discovered}
+		if ok && guid.MatchString(tenant) {
+			t.ID = tenant
+		}
+		return t, nil
+	}
 	if !ok {
 		return EntraTenant{}, fmt.Errorf("%s is not an Entra v2.0 issuer (https://login.microsoftonline.com/TENANT/v2.0); set tenant instead of issuer", configured)
 	}
@@ -68,6 +84,7 @@ func ResolveEntraTenant(configured, discovered string) (EntraTenant, error) {
 	t := EntraTenant{Name: tenant, issuer: discovered}
 	switch {
 	case found == tenantTemplate && multi:
+		t.multi = true
 		return t, nil
 	case found == tenantTemplate && consumers:
 		t.ID = ConsumersTenantID
@@ -115,7 +132,7 @@ func (t EntraTenant) check(id *oidc.IDToken) error {
 	}
 	want := t.issuer
 	switch {
-	case t.ID == "":
+	case t.multi:
 		if c.TID == "" {
 			return fmt.Errorf("it has no tenant ID (tid claim) to check its issuer %q against", id.Issuer)
 		}

@@ -35,6 +35,8 @@ func TestResolveEntraTenant(t *testing.T) {
 		{ms + "organizations/v2.0", tmpl, "", tmpl},
 		{ms + "consumers/v2.0", ms + ConsumersTenantID + "/v2.0", ConsumersTenantID, ms + ConsumersTenantID + "/v2.0"},
 		{ms + "consumers/v2.0", tmpl, ConsumersTenantID, ms + ConsumersTenantID + "/v2.0"},
+		// an Entra flavour outside the model, named exactly as its document names it
+		{"https://contoso.b2clogin.com/" + tid + "/v2.0/", "https://contoso.b2clogin.com/" + tid + "/v2.0/", "", "https://contoso.b2clogin.com/" + tid + "/v2.0/"},
 		// sovereign clouds keep their own host
 		{"https://login.microsoftonline.us/contoso.us/v2.0", "https://login.microsoftonline.us/" + tid + "/v2.0", tid, "https://login.microsoftonline.us/" + tid + "/v2.0"},
 	}

@@ -116,8 +116,8 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 			return nil, fmt.Errorf("session %q: %w", p.s.Name, err)
 		}
 		d.entra = &t
-		vc.SkipIssuerCheck = t.ID == "" // EntraTenant.check compares iss with tid
-		if t.ID != "" {
+		vc.SkipIssuerCheck = t.Multi() // EntraTenant.check compares iss with tid
+		if !t.Multi() && t.Issuer() != p.s.Issuer {
 			// ID tokens carry the tenant's issuer, not the configured one.
 			var pc oidc.ProviderConfig
 			if err := op.Claims(&pc); err != nil {
