@@ -83,9 +83,10 @@ func buildBinary(t *testing.T) string {
 // machine is a user's computer behind a TLS-inspecting proxy: the
 // environment every ssokeeper run gets.
 type machine struct {
-	t   *testing.T
-	bin string
-	env []string
+	t       *testing.T
+	bin     string
+	env     []string
+	printed *[]string // everything every run printed
 }
 
 // proxyEnv is every variable that picks a proxy or a CA bundle; the test
@@ -124,7 +125,7 @@ func newMachine(t *testing.T, p *proxy, config string) *machine {
 		"SSOKEEPER_STATE_DIR="+filepath.Join(dir, "state"),
 		"SSOKEEPER_RUNTIME_DIR="+run,
 	)
-	return &machine{t: t, bin: buildBinary(t), env: env}
+	return &machine{t: t, bin: buildBinary(t), env: env, printed: new([]string)}
 }
 
 // with returns the machine with some variables changed ("K=V") or
@@ -144,7 +145,7 @@ func (m *machine) with(changes ...string) *machine {
 			env = append(env, c)
 		}
 	}
-	return &machine{t: m.t, bin: m.bin, env: env}
+	return &machine{t: m.t, bin: m.bin, env: env, printed: m.printed}
 }
 
 type result struct {
@@ -169,6 +170,7 @@ func (m *machine) run(stdin string, args ...string) result {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+	*m.printed = append(*m.printed, r.stdout, r.stderr)
 	if err != nil && r.code <= 0 {
 		m.t.Fatalf("ssokeeper %s: %v (%s)", strings.Join(args, " "), err, r)
 	}

@@ -62,14 +62,14 @@ type op struct {
 	authQuery []url.Values     // every authorization request, in order
 	refreshes int              // refresh grants redeemed
 	lastToken string           // the last access token issued
+	issuedRTs []string         // every refresh token issued
 }
 
+// grant is what a code or refresh token stands for.
 type grant struct {
-	tenant          int
-	redirect, nonce string
-	challenge       string
-	offline         bool
-	scope           string
+	tenant                            int // index in shape.tenants
+	redirect, nonce, challenge, scope string
+	offline                           bool // a refresh token comes with it
 }
 
 func newOP(t *testing.T, clientID string, s shape) *op {
@@ -207,8 +207,9 @@ func (o *op) token(w http.ResponseWriter, r *http.Request) {
 	}
 	rt := ""
 	if g.offline {
-		rt = rand.Text()
+		rt = "rt-" + rand.Text()
 		o.refresh[rt] = g
+		o.issuedRTs = append(o.issuedRTs, rt)
 	}
 	o.reply(w, g, rt)
 }
@@ -299,11 +300,18 @@ func (o *op) jwks(w http.ResponseWriter) {
 	}}})
 }
 
-// state returns what the IdP saw, under its lock.
-func (o *op) state() (authQuery []url.Values, refreshes int, lastToken string, live int) {
+// seen is what an IdP has seen so far.
+type seen struct {
+	authQueries   []url.Values // every authorization request, in order
+	refreshTokens []string     // every refresh token issued
+	refreshes     int          // refresh grants redeemed
+	lastToken     string       // the last access token issued
+}
+
+func (o *op) seen() seen {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return slices.Clone(o.authQuery), o.refreshes, o.lastToken, len(o.refresh)
+	return seen{slices.Clone(o.authQuery), slices.Clone(o.issuedRTs), o.refreshes, o.lastToken}
 }
 
 func (o *op) setRevoked(v bool) {

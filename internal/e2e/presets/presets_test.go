@@ -153,20 +153,20 @@ func TestPresetsAtTheirRealHostnames(t *testing.T) {
 			if r := m.run("", "login", p.name); r.code != 0 || !strings.Contains(r.stderr, "Signed in to "+p.name) {
 				t.Fatalf("login: %s", r)
 			}
-			queries, refreshes, _, _ := o.state()
-			checkSends(t, queries[len(queries)-1], p.sends)
+			before := o.seen()
+			checkSends(t, before.authQueries[len(before.authQueries)-1], p.sends)
 
 			for n := 1; n <= 2; n++ {
 				if r := m.run("", "refresh", p.name); r.code != 0 {
 					t.Fatalf("refresh %d: %s", n, r)
 				}
 			}
-			if _, after, _, _ := o.state(); after != refreshes+2 {
-				t.Errorf("the IdP redeemed %d refresh tokens, want 2", after-refreshes)
+			if n := o.seen().refreshes - before.refreshes; n != 2 {
+				t.Errorf("the IdP redeemed %d refresh tokens, want 2", n)
 			}
 			// A new process holds no access token: it refreshes once more.
 			r := m.run("", "token", p.name)
-			if _, _, issued, _ := o.state(); r.code != 0 || strings.TrimSpace(r.stdout) != issued {
+			if issued := o.seen().lastToken; r.code != 0 || strings.TrimSpace(r.stdout) != issued {
 				t.Errorf("token: %s; want the access token the IdP issued last, %q", r, issued)
 			}
 
@@ -192,6 +192,16 @@ func TestPresetsAtTheirRealHostnames(t *testing.T) {
 				t.Errorf("after %s: state %q reason %q, want needs_login %q (%s)", o.shape.revoked, s.State, s.Reason, want, s.Message)
 			}
 		})
+	}
+	// No command ever printed a refresh token.
+	for _, o := range []*op{i.entra, i.okta, i.google, i.auth0, i.keycloak} {
+		for _, rt := range o.seen().refreshTokens {
+			for _, out := range *m.printed {
+				if strings.Contains(out, rt) {
+					t.Fatalf("a refresh token (%.6s…) was printed by a command", rt)
+				}
+			}
+		}
 	}
 }
 
