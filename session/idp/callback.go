@@ -82,7 +82,7 @@ func (c *callback) redeem(q map[string][]string) (*session.Tokens, error) {
 		if d := get("error_description"); d != "" {
 			msg += ": " + d
 		}
-		return nil, fmt.Errorf("session %q: the identity provider refused the sign-in (%s)", name, msg)
+		return nil, fmt.Errorf("session %q: the identity provider refused the sign-in (%s)%s", name, msg, entraSignInHint(c.p.s, msg))
 	}
 	code := get("code")
 	if code == "" {

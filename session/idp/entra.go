@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/ssokeeper/ssokeeper/session/config"
 )
 
 // Microsoft's model of Entra ID issuers (v2.0 endpoint), from its OpenID
@@ -147,4 +149,14 @@ func (t EntraTenant) check(id *oidc.IDToken) error {
 		return fmt.Errorf("its issuer %q is not its tenant's issuer %q", id.Issuer, want)
 	}
 	return nil
+}
+
+// entraSignInHint says how to fix a sign-in Entra refused because of the
+// configuration. organizations, the default tenant, works only for an app
+// registration that accepts accounts of any organisation (AADSTS50194).
+func entraSignInHint(s config.Session, refusal string) string {
+	if s.Provider != "entra" || !strings.Contains(refusal, "AADSTS50194") {
+		return ""
+	}
+	return fmt.Sprintf(`; the app registration accepts only its own tenant's accounts, so tenant %q cannot be used: set tenant to your tenant's domain or ID, e.g. tenant = "contoso.onmicrosoft.com"`, s.Tenant)
 }

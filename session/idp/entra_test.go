@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/ssokeeper/ssokeeper/session/config"
 )
 
 // TestResolveEntraTenant: the issuer check follows Microsoft's discovery
@@ -152,4 +154,20 @@ func idToken(t *testing.T, iss string, claims map[string]any) *oidc.IDToken {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestEntraSingleTenantApp: Entra refuses organizations and common for a
+// single-tenant app registration; the error says which tenant to set.
+func TestEntraSingleTenantApp(t *testing.T) {
+	p, err := New(config.Session{Name: "work", Provider: "entra", Tenant: "organizations",
+		Issuer: "https://login.microsoftonline.com/organizations/v2.0", ClientID: "c"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &callback{p: p}
+	_, err = c.redeem(map[string][]string{"error": {"invalid_request"}, "error_description": {
+		"AADSTS50194: Application 'c'(ssokeeper) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant."}})
+	if err == nil || !strings.Contains(err.Error(), `tenant "organizations" cannot be used: set tenant to your tenant's domain or ID`) {
+		t.Errorf("err = %v", err)
+	}
 }
