@@ -65,7 +65,7 @@ func TestDiscoveryNamesTheCertificateProblem(t *testing.T) {
 	srv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer srv.Close()
 	c, _ := doctor.Discovery(context.Background(), doctor.NewHTTPClient(), config.Session{Issuer: srv.URL})
-	wantFail(t, c, "unknown authority", "CA certificate")
+	wantFail(t, c, "an authority this computer does not trust", "CA certificate")
 }
 
 func TestDiscoveryWrongIssuer(t *testing.T) {
@@ -120,4 +120,52 @@ func TestRunChecksTheAWSEndpoint(t *testing.T) {
 	}
 	wantPass(t, rep.Sessions[0].Checks[2]) // the clock, from the endpoint's Date
 	wantFail(t, rep.Sessions[0].Checks[5], "the agent is not running", "")
+}
+
+// toLoopback sends every request to srv, whatever its host: doctor asks
+// login.microsoftonline.com, a loopback server answers.
+type toLoopback struct{ srv *httptest.Server }
+
+func (l toLoopback) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host = "http", strings.TrimPrefix(l.srv.URL, "http://")
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestDiscoveryEntraTenant: doctor checks an Entra document's issuer by
+// Microsoft's rules and shows the tenant ID a domain resolves to.
+func TestDiscoveryEntraTenant(t *testing.T) {
+	const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	issuers := map[string]string{ // discovery path → issuer it names
+		"/contoso.onmicrosoft.com/v2.0": "https://login.microsoftonline.com/" + tid + "/v2.0",
+		"/" + tid + "/v2.0":             "https://login.microsoftonline.com/" + tid + "/v2.0",
+		"/organizations/v2.0":           "https://login.microsoftonline.com/{tenantid}/v2.0",
+		"/fabrikam.com/v2.0":            "https://login.evil.example/" + tid + "/v2.0",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		iss, ok := issuers[strings.TrimSuffix(r.URL.Path, "/.well-known/openid-configuration")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(`{"issuer":"` + iss + `","token_endpoint":"https://login.microsoftonline.com/x/oauth2/v2.0/token"}`))
+	}))
+	defer srv.Close()
+	hc := &http.Client{Transport: toLoopback{srv}}
+	entra := func(tenant string) config.Session {
+		return config.Session{Provider: "entra", Tenant: tenant, Issuer: "https://login.microsoftonline.com/" + tenant + "/v2.0"}
+	}
+	for tenant, want := range map[string]string{
+		"contoso.onmicrosoft.com": `tenant "contoso.onmicrosoft.com" resolves to tenant ID ` + tid,
+		tid:                       "; tenant ID " + tid,
+		"organizations":           `tenant "organizations": each account's own tenant ID`,
+	} {
+		c, _ := doctor.Discovery(context.Background(), hc, entra(tenant))
+		wantPass(t, c)
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("tenant %s: detail %q does not say %q", tenant, c.Detail, want)
+		}
+	}
+	c, _ := doctor.Discovery(context.Background(), hc, entra("fabrikam.com"))
+	wantFail(t, c, "not an Entra tenant's issuer", `tenant = "contoso.onmicrosoft.com"`)
 }

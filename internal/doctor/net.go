@@ -11,6 +11,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/idp"
 )
 
 // Probe is what one reply of the identity provider says about its clock.
@@ -45,14 +46,38 @@ func Discovery(ctx context.Context, hc *http.Client, s config.Session) (Check, P
 			return fail(NameDiscovery, fmt.Sprintf("%s did not answer with an OpenID configuration (content type %q)", u, r.contentType),
 				"Check the issuer address in the configuration; a proxy or a login page may be answering instead of the identity provider.")
 		}
-		if doc.Issuer != s.Issuer && !s.MultiTenant() {
+		answered := fmt.Sprintf("%s answered in %d ms", u, ms(r.took))
+		if s.Provider == "entra" {
+			return entraTenant(s, doc.Issuer, answered)
+		}
+		if doc.Issuer != s.Issuer {
 			return fail(NameDiscovery, fmt.Sprintf("the OpenID configuration names the issuer %q, but the configuration says %q", doc.Issuer, s.Issuer),
 				fmt.Sprintf("Set issuer = %q for this session (the identity provider checks it exactly, trailing slash included).", doc.Issuer))
 		}
-		return pass(NameDiscovery, fmt.Sprintf("%s answered in %d ms", u, ms(r.took)))
+		return pass(NameDiscovery, answered)
 	}()
 	c.Duration = r.took
 	return c, r.probe
+}
+
+// entraTenant checks an Entra document's issuer as sign-in does and names
+// the tenant ID it resolves to: people know their tenant by its domain,
+// while Entra's pages and error messages name it by ID.
+func entraTenant(s config.Session, issuer, answered string) Check {
+	t, err := idp.ResolveEntraTenant(s.Issuer, issuer)
+	if err != nil {
+		return fail(NameDiscovery, err.Error(),
+			`Set tenant to your tenant's ID or domain (e.g. tenant = "contoso.onmicrosoft.com"), or to "organizations", "common" or "consumers".`)
+	}
+	switch {
+	case t.Multi():
+		return pass(NameDiscovery, fmt.Sprintf("%s; tenant %q: each account's own tenant ID (the ID token's tid claim)", answered, t.Name))
+	case t.ID == "":
+		return pass(NameDiscovery, answered)
+	case !strings.EqualFold(t.Name, t.ID):
+		return pass(NameDiscovery, fmt.Sprintf("%s; tenant %q resolves to tenant ID %s", answered, t.Name, t.ID))
+	}
+	return pass(NameDiscovery, answered+"; tenant ID "+t.ID)
 }
 
 // Endpoint checks that the AWS SSO OIDC endpoint answers at all: any HTTP
@@ -105,7 +130,15 @@ func get(ctx context.Context, hc *http.Client, u string) (reply, error) {
 // DNS, connection, timeout and certificate problems.
 func unreachable(u string, r reply, err error) Check {
 	d := health.Classify(err)
-	c := fail(NameDiscovery, fmt.Sprintf("%s: %s (after %d ms)", u, d.Detail, ms(r.took)), networkFix(d.Reason))
+	detail, fix := d.Detail, networkFix(d.Reason)
+	if pd, pf, ok := proxyWords(u, err); ok {
+		detail, fix = pd, pf
+	} else if d.Reason == health.TLSError {
+		detail, fix = tlsWords(u, d.Detail, err)
+	} else {
+		detail += viaProxy(u, "")
+	}
+	c := fail(NameDiscovery, fmt.Sprintf("%s: %s (after %d ms)", u, detail, ms(r.took)), fix)
 	c.Duration = r.took
 	return c
 }

@@ -52,7 +52,7 @@ func entraPreset(t table, s *Session) {
 	if t.has("tenant") {
 		tenant = t.str("tenant")
 		if tenant != "" && !regexp.MustCompile(`^[A-Za-z0-9.-]+$`).MatchString(tenant) {
-			t.add("tenant", fmt.Sprintf("%q is not a tenant; use the tenant ID, a domain such as contoso.onmicrosoft.com, or \"organizations\"", tenant))
+			t.add("tenant", fmt.Sprintf("%q is not a tenant; use the tenant ID, a domain such as contoso.onmicrosoft.com, or \"organizations\", \"common\" or \"consumers\"", tenant))
 		}
 	}
 	s.Tenant = tenant
@@ -225,15 +225,4 @@ func isLoopback(host string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
-}
-
-// MultiTenant reports whether an entra session signs in through the
-// "common" or "organizations" endpoint. Their discovery documents name the
-// issuer https://login.microsoftonline.com/{tenantid}/v2.0, so go-oidc's
-// issuer check fails (coreos/go-oidc#344): relax it with
-// oidc.InsecureIssuerURLContext and check the ID token's iss against its
-// tid claim instead.
-func (s Session) MultiTenant() bool {
-	return s.Provider == "entra" && s.Issuer == "https://login.microsoftonline.com/"+s.Tenant+"/v2.0" &&
-		(strings.EqualFold(s.Tenant, "common") || strings.EqualFold(s.Tenant, "organizations"))
 }

@@ -134,15 +134,3 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
-
-func TestMultiTenant(t *testing.T) {
-	for tenant, want := range map[string]bool{"organizations": true, "common": true, "consumers": false, "contoso.onmicrosoft.com": false} {
-		cfg := mustLoad(t, "[[session]]\nname = \"e\"\nprovider = \"entra\"\nclient_id = \"c\"\ntenant = \""+tenant+"\"\n")
-		if got := cfg.Sessions[0].MultiTenant(); got != want {
-			t.Errorf("tenant %s: MultiTenant() = %v, want %v", tenant, got, want)
-		}
-	}
-	if s := mustLoad(t, "[[session]]\nname = \"e\"\nprovider = \"entra\"\nclient_id = \"c\"\n").Sessions[0]; !s.MultiTenant() {
-		t.Error("the default tenant (organizations) is not multi-tenant")
-	}
-}

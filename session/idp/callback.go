@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/ssokeeper/ssokeeper/session"
@@ -22,7 +21,7 @@ type callback struct {
 	p                  *Provider
 	ctx                context.Context // the sign-in's, with our HTTP client
 	cfg                *oauth2.Config
-	verifier           *oidc.IDTokenVerifier
+	disc               *discovery
 	state, nonce, pkce string
 
 	mu       sync.Mutex
@@ -83,7 +82,7 @@ func (c *callback) redeem(q map[string][]string) (*session.Tokens, error) {
 		if d := get("error_description"); d != "" {
 			msg += ": " + d
 		}
-		return nil, fmt.Errorf("session %q: the identity provider refused the sign-in (%s)", name, msg)
+		return nil, fmt.Errorf("session %q: the identity provider refused the sign-in (%s)%s", name, msg, entraSignInHint(c.p.s, msg))
 	}
 	code := get("code")
 	if code == "" {
@@ -94,7 +93,7 @@ func (c *callback) redeem(q map[string][]string) (*session.Tokens, error) {
 		return nil, fmt.Errorf("session %q: the identity provider did not accept the sign-in code: %w", name, err)
 	}
 	t := c.p.tokens(tok)
-	if err := c.p.verifyIDToken(c.ctx, c.verifier, t, c.nonce); err != nil {
+	if err := c.p.verifyIDToken(c.ctx, c.disc, t, c.nonce); err != nil {
 		return nil, err
 	}
 	return t, nil

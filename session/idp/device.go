@@ -57,7 +57,7 @@ func (p *Provider) loginDevice(ctx context.Context, req session.LoginRequest) (*
 		return nil, p.deviceError(ctx, err)
 	}
 	t := p.tokens(tok)
-	if err := p.verifyIDToken(hctx, d.verifier, t, ""); err != nil {
+	if err := p.verifyIDToken(hctx, d, t, ""); err != nil {
 		return nil, err
 	}
 	return t, nil

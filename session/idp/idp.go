@@ -48,6 +48,7 @@ type discovery struct {
 	endpoint  oauth2.Endpoint
 	revokeURL string
 	verifier  *oidc.IDTokenVerifier // checks signature, issuer, audience, expiry
+	entra     *EntraTenant          // an entra session's tenant; nil for others
 }
 
 var _ session.Provider = (*Provider)(nil)
@@ -87,9 +88,9 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 		return p.disc, nil
 	}
 	dctx := p.withClient(ctx)
-	if p.s.MultiTenant() {
-		// Entra's common/organizations document names the issuer
-		// ".../{tenantid}/v2.0"; verifyIDToken checks iss against tid.
+	entra := p.s.Provider == "entra"
+	if entra {
+		// Checked below by Microsoft's rules (ResolveEntraTenant).
 		dctx = oidc.InsecureIssuerURLContext(dctx, p.s.Issuer)
 	}
 	op, err := oidc.NewProvider(dctx, p.s.Issuer)
@@ -97,21 +98,37 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 		return nil, fmt.Errorf("session %q: cannot read the OpenID configuration of %s: %w", p.s.Name, p.s.Issuer, err)
 	}
 	var extra struct {
+		Issuer string `json:"issuer"`
 		Revoke string `json:"revocation_endpoint"`
 	}
 	if err := op.Claims(&extra); err != nil {
 		return nil, fmt.Errorf("session %q: the OpenID configuration of %s does not parse: %w", p.s.Name, p.s.Issuer, err)
 	}
 	now := p.opts.Now
-	p.disc = &discovery{
-		endpoint:  op.Endpoint(),
-		revokeURL: extra.Revoke,
-		verifier: op.Verifier(&oidc.Config{
-			ClientID:        p.s.ClientID,
-			Now:             func() time.Time { return now().Add(-idTokenLeeway) },
-			SkipIssuerCheck: p.s.MultiTenant(),
-		}),
+	vc := &oidc.Config{
+		ClientID: p.s.ClientID,
+		Now:      func() time.Time { return now().Add(-idTokenLeeway) },
 	}
+	d := &discovery{endpoint: op.Endpoint(), revokeURL: extra.Revoke}
+	if entra {
+		t, err := ResolveEntraTenant(p.s.Issuer, extra.Issuer)
+		if err != nil {
+			return nil, fmt.Errorf("session %q: %w", p.s.Name, err)
+		}
+		d.entra = &t
+		vc.SkipIssuerCheck = t.Multi() // EntraTenant.check compares iss with tid
+		if !t.Multi() && t.Issuer() != p.s.Issuer {
+			// ID tokens carry the tenant's issuer, not the configured one.
+			var pc oidc.ProviderConfig
+			if err := op.Claims(&pc); err != nil {
+				return nil, fmt.Errorf("session %q: the OpenID configuration of %s does not parse: %w", p.s.Name, p.s.Issuer, err)
+			}
+			pc.IssuerURL = t.Issuer()
+			op = pc.NewProvider(dctx)
+		}
+	}
+	d.verifier = op.Verifier(vc)
+	p.disc = d
 	return p.disc, nil
 }
 

@@ -66,7 +66,7 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 		return nil, err
 	}
 	cb := &callback{
-		p: p, ctx: p.withClient(ctx), cfg: cfg, verifier: d.verifier,
+		p: p, ctx: p.withClient(ctx), cfg: cfg, disc: d,
 		state: rand.Text(), nonce: rand.Text(), pkce: oauth2.GenerateVerifier(),
 		done: make(chan result, 1),
 	}
@@ -107,32 +107,24 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 
 // verifyIDToken checks the ID token's signature, issuer, audience and
 // expiry and, when nonce is set, its nonce.
-func (p *Provider) verifyIDToken(ctx context.Context, v *oidc.IDTokenVerifier, t *session.Tokens, nonce string) error {
+func (p *Provider) verifyIDToken(ctx context.Context, d *discovery, t *session.Tokens, nonce string) error {
 	if t.IDToken == "" {
 		if slices.Contains(p.s.Scopes, oidc.ScopeOpenID) {
 			return fmt.Errorf("session %q: the IdP sent no ID token although the openid scope was asked for", p.s.Name)
 		}
 		return nil
 	}
-	id, err := v.Verify(ctx, t.IDToken)
+	id, err := d.verifier.Verify(ctx, t.IDToken)
 	if err != nil {
 		return fmt.Errorf("session %q: the ID token from %s is not valid: %w", p.s.Name, p.s.Issuer, err)
 	}
-	if p.s.MultiTenant() {
-		var c struct {
-			TID string `json:"tid"`
-		}
-		if err := id.Claims(&c); err != nil || c.TID == "" || id.Issuer != entraIssuer(c.TID) {
-			return fmt.Errorf("session %q: the ID token's issuer %q does not match its tenant; sign in again, or set tenant to your tenant ID", p.s.Name, id.Issuer)
+	if d.entra != nil {
+		if err := d.entra.check(id); err != nil {
+			return fmt.Errorf("session %q: the ID token from %s is refused: %w; sign in again, or set tenant to your tenant ID", p.s.Name, p.s.Issuer, err)
 		}
 	}
 	if nonce != "" && id.Nonce != nonce {
 		return fmt.Errorf("session %q: the ID token from %s does not carry this sign-in's nonce (a replayed or foreign reply); sign in again", p.s.Name, p.s.Issuer)
 	}
 	return nil
-}
-
-// entraIssuer is the issuer of an Entra tenant's v2.0 tokens.
-func entraIssuer(tid string) string {
-	return "https://login.microsoftonline.com/" + tid + "/v2.0"
 }
