@@ -33,8 +33,9 @@ const callTimeout = 5 * time.Second
 
 // dbusTransport calls org.freedesktop.Notifications over a private
 // connection. The shared dbus.SessionBus() is off limits: systray uses it,
-// and servers that signal the sender directly break systray's
-// re-registration (see DESIGN.md).
+// and servers that signal the sender directly (dunst) make systray's
+// re-registration goroutine exit, so the icon would not come back after a
+// panel restart.
 type dbusTransport struct {
 	transportOptions
 

@@ -89,7 +89,8 @@ func openLocal(e *Env, g *Globals) (*local, error) {
 	return l, nil
 }
 
-// withSession looks up NAME in a local manager, with a helpful error.
+// sessionArg takes the one NAME argument of a session command, or prints
+// the usage.
 func sessionArg(e *Env, pos []string, cmd string) (string, bool) {
 	if len(pos) != 1 {
 		fmt.Fprintf(e.Stderr, "usage: ssokeeper %s NAME\n", cmd)

@@ -1,6 +1,7 @@
 // Package sessionbus opens private connections to the D-Bus session bus.
 // Private, because systray owns the shared dbus.SessionBus() and a
-// notification server signalling it breaks systray (DESIGN.md).
+// notification server that signals the sender directly (dunst) makes
+// systray's re-registration goroutine exit.
 package sessionbus
 
 import "github.com/godbus/dbus/v5"

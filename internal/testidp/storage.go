@@ -13,7 +13,8 @@ import (
 
 // store wraps the example storage to add what tests need: short access
 // tokens, a refresh-token lifetime, RevokeAll, a refresh counter, our own
-// clients, and the two device-flow fixes DESIGN.md describes.
+// clients, and two fixes to the example's device flow (it stores the
+// username as subject, and its refresh tokens lack the application ID).
 type store struct {
 	*storage.Storage
 	users   users

@@ -21,7 +21,7 @@ type tokenReply struct {
 	IDToken      string `json:"idToken"`
 }
 
-// registration is RegisterClient's answer as the cache file keeps it.
+// registerReply is RegisterClient's answer as the cache file keeps it.
 type registerReply struct {
 	ClientID              string `json:"clientId"`
 	ClientSecret          string `json:"clientSecret"`
