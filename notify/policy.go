@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/words"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
@@ -218,7 +219,7 @@ func (p *policy) endingSoon(ev session.Event) (message, bool) {
 		if at.IsZero() {
 			at = p.now()
 		}
-		title = name + ": session ends in " + minutes(end.Sub(at))
+		title = name + ": session ends in " + words.Left(end.Sub(at))
 	}
 	key := "session:" + name
 	p.shown[name] = key

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -56,22 +55,6 @@ func listNames(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
-}
-
-// minutes says how long is left, rounded up to the minute: "15 min",
-// "1 h 30 min".
-func minutes(d time.Duration) string {
-	m := int((d + time.Minute - 1) / time.Minute)
-	if m < 1 {
-		m = 1
-	}
-	if m < 60 {
-		return fmt.Sprintf("%d min", m)
-	}
-	if m%60 == 0 {
-		return fmt.Sprintf("%d h", m/60)
-	}
-	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
 
 // isWebURL reports whether s is an http(s) URL, the only kind the Open

@@ -13,7 +13,6 @@ const (
 	maxMargin       = 10 * time.Minute
 	firstBackoff    = 5 * time.Second
 	maxBackoff      = 5 * time.Minute
-	defaultWarn     = 15 * time.Minute
 	defaultSkewTol  = 2 * time.Minute
 	loginTimeout    = 5 * time.Minute
 	refreshTimeout  = 30 * time.Second

@@ -82,10 +82,7 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 			next = earliest(next, now.Add(jumpCheckPeriod)) // try the keyring again
 		}
 		if end := s.st.SessionExpiresAt; !end.IsZero() {
-			warn := s.cfg.WarnBefore
-			if warn <= 0 {
-				warn = defaultWarn
-			}
+			warn := s.cfg.Warn()
 			switch {
 			case !now.Before(end): // expired: nothing more to plan
 			case !now.Before(end.Add(-warn)):

@@ -122,6 +122,7 @@ func (s *sess) status(now time.Time, skewTol time.Duration) Status {
 		Fix:                 info.Fix,
 		AccessExpiresAt:     timePtr(s.access.Expiry),
 		SessionExpiresAt:    timePtr(s.st.SessionExpiresAt),
+		WarnAt:              warnAt(s.st.SessionExpiresAt, s.cfg.Warn()),
 		LastRefresh:         timePtr(s.st.LastRefresh),
 		ConsecutiveFailures: s.st.ConsecutiveFailures,
 		LoginPending:        s.login != nil,
@@ -145,6 +146,14 @@ func skewWords(d time.Duration) string {
 		return (-d).String() + " slower"
 	}
 	return d.String() + " faster"
+}
+
+// warnAt is when a session that ends at end starts ending soon.
+func warnAt(end time.Time, warn time.Duration) *time.Time {
+	if end.IsZero() {
+		return nil
+	}
+	return timePtr(end.Add(-warn))
 }
 
 func timePtr(t time.Time) *time.Time {

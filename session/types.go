@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
@@ -92,6 +93,22 @@ type Status struct {
 	NextRefresh         *time.Time    `json:"next_refresh"`
 	ConsecutiveFailures int           `json:"consecutive_failures"`
 	LoginPending        bool          `json:"login_pending,omitempty"`
+	// WarnAt is when the session starts "ending soon": its hard end less
+	// its warn_before. Nil when the end is unknown.
+	WarnAt *time.Time `json:"warn_at,omitempty"`
+}
+
+// EndingSoon reports whether a working session's hard end is within its
+// warn_before at now: the tray turns to attention and says when it ends.
+func (s Status) EndingSoon(now time.Time) bool {
+	if s.SessionExpiresAt == nil || s.State.NeedsAction() || s.State == health.LoggedOut {
+		return false
+	}
+	warnAt := s.SessionExpiresAt.Add(-config.DefaultWarnBefore) // a status from an older agent
+	if s.WarnAt != nil {
+		warnAt = *s.WarnAt
+	}
+	return !now.Before(warnAt)
 }
 
 // Get returns the status of the named session.

@@ -6,13 +6,10 @@ import (
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/assets"
+	"github.com/ssokeeper/ssokeeper/internal/words"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
-
-// DefaultWarnBefore is how long before a session's hard end the tray turns
-// to attention, when the configuration says nothing else.
-const DefaultWarnBefore = 15 * time.Minute
 
 // Model is everything the tray shows, computed from one snapshot. It is
 // plain data so the rendering can be table-tested without a tray.
@@ -41,26 +38,19 @@ type SessionItem struct {
 // maxDetails bounds the Details lines so the menu keeps a fixed shape.
 const maxDetails = 10
 
-// Render turns a snapshot into a Model. warnBefore gives each session's
-// warn_before; nil means DefaultWarnBefore for all.
-func Render(s session.Snapshot, now time.Time, warnBefore func(name string) time.Duration) Model {
+// Render turns a snapshot into a Model.
+func Render(s session.Snapshot, now time.Time) Model {
 	m := Model{Icon: assets.NoSessions}
 	var problems []string
 	ok := 0
 	for _, st := range s.Sessions {
-		warn := DefaultWarnBefore
-		if warnBefore != nil {
-			if w := warnBefore(st.Name); w > 0 {
-				warn = w
-			}
-		}
-		item, kind := renderSession(st, now, warn)
+		item, kind := renderSession(st, now)
 		m.Sessions = append(m.Sessions, item)
 		m.Icon = worse(m.Icon, kind)
 		if kind == assets.OK {
 			ok++
 		} else {
-			problems = append(problems, st.Name+": "+short(st, now, warn))
+			problems = append(problems, st.Name+": "+short(st, now))
 		}
 	}
 	switch {
@@ -77,9 +67,9 @@ func Render(s session.Snapshot, now time.Time, warnBefore func(name string) time
 	}
 	switch {
 	case len(problems) == 0:
-		m.Tooltip = plural(ok, "session") + " OK"
+		m.Tooltip = words.Plural(ok, "session") + " OK"
 	case ok > 0:
-		m.Tooltip = strings.Join(problems, "; ") + "; " + plural(ok, "other") + " OK"
+		m.Tooltip = strings.Join(problems, "; ") + "; " + words.Plural(ok, "other") + " OK"
 	default:
 		m.Tooltip = strings.Join(problems, "; ")
 	}
@@ -95,10 +85,10 @@ func worse(a, b assets.Kind) assets.Kind {
 	return a
 }
 
-func renderSession(st session.Status, now time.Time, warn time.Duration) (SessionItem, assets.Kind) {
+func renderSession(st session.Status, now time.Time) (SessionItem, assets.Kind) {
 	item := SessionItem{
 		Name:        st.Name,
-		Label:       st.Name + " — " + describe(st, now, warn),
+		Label:       st.Name + " — " + describe(st, now),
 		Details:     details(st, now),
 		SignInLabel: "Sign in",
 		CanLogin:    !st.LoginPending,
@@ -110,24 +100,19 @@ func renderSession(st session.Status, now time.Time, warn time.Duration) (Sessio
 	if st.LoginPending {
 		item.SignInLabel = "Signing in…"
 	}
-	return item, kindOf(st, now, warn)
+	return item, kindOf(st, now)
 }
 
-func kindOf(st session.Status, now time.Time, warn time.Duration) assets.Kind {
+func kindOf(st session.Status, now time.Time) assets.Kind {
 	switch {
 	case st.State.NeedsAction():
 		return assets.Action
-	case st.State == health.Retrying || st.State == health.Degraded || endingSoon(st, now, warn):
+	case st.State == health.Retrying || st.State == health.Degraded || st.EndingSoon(now):
 		return assets.Attention
 	case st.State == health.LoggedOut:
 		return assets.NoSessions
 	}
 	return assets.OK
-}
-
-func endingSoon(st session.Status, now time.Time, warn time.Duration) bool {
-	return st.SessionExpiresAt != nil && st.SessionExpiresAt.Sub(now) <= warn &&
-		!st.State.NeedsAction() && st.State != health.LoggedOut
 }
 
 // title is the reason's short text, "sign-in needed: refresh token revoked".
@@ -139,13 +124,13 @@ func title(st session.Status) string {
 }
 
 // describe is the state and time after the session's name in the menu.
-func describe(st session.Status, now time.Time, warn time.Duration) string {
+func describe(st session.Status, now time.Time) string {
 	var s string
 	switch st.State {
 	case health.Healthy:
 		s = "OK"
 		if st.NextRefresh != nil {
-			s += ", refreshes " + when(*st.NextRefresh, now)
+			s += ", refreshes " + words.When(*st.NextRefresh, now)
 		}
 	case health.Refreshing:
 		s = "refreshing…"
@@ -155,7 +140,7 @@ func describe(st session.Status, now time.Time, warn time.Duration) string {
 			s += " (" + t + ")"
 		}
 		if st.NextRefresh != nil {
-			s += ", next try " + when(*st.NextRefresh, now)
+			s += ", next try " + words.When(*st.NextRefresh, now)
 		}
 	case health.Degraded:
 		s = "degraded"
@@ -179,10 +164,10 @@ func describe(st session.Status, now time.Time, warn time.Duration) string {
 	default:
 		s = string(st.State)
 	}
-	if endingSoon(st, now, warn) {
-		s += ", session ends " + when(*st.SessionExpiresAt, now)
+	if st.EndingSoon(now) {
+		s += ", session ends " + words.When(*st.SessionExpiresAt, now)
 	}
-	if u := signedInUntil(st, now, warn); u != "" {
+	if u := signedInUntil(st, now); u != "" {
 		s += ", " + u
 	}
 	if st.LoginPending {
@@ -199,7 +184,7 @@ func join(a, b string) string {
 }
 
 // short is the state in a word or two, for the tooltip.
-func short(st session.Status, now time.Time, warn time.Duration) string {
+func short(st session.Status, now time.Time) string {
 	switch st.State {
 	case health.NeedsLogin:
 		return "sign-in needed"
@@ -208,8 +193,8 @@ func short(st session.Status, now time.Time, warn time.Duration) string {
 	case health.LoggedOut:
 		return "signed out"
 	case health.Healthy, health.Refreshing:
-		if endingSoon(st, now, warn) {
-			return "session ends " + when(*st.SessionExpiresAt, now)
+		if st.EndingSoon(now) {
+			return "session ends " + words.When(*st.SessionExpiresAt, now)
 		}
 		return "OK"
 	}
@@ -236,26 +221,19 @@ func details(st session.Status, now time.Time) []string {
 		lines = append(lines, wrap("Identity provider said: "+st.Detail, 60)...)
 	}
 	if st.AccessExpiresAt != nil {
-		lines = append(lines, "Access token expires "+when(*st.AccessExpiresAt, now))
+		lines = append(lines, "Access token expires "+words.When(*st.AccessExpiresAt, now))
 	}
 	if st.SessionExpiresAt != nil {
-		lines = append(lines, "Session ends "+when(*st.SessionExpiresAt, now))
+		lines = append(lines, "Session ends "+words.When(*st.SessionExpiresAt, now))
 	}
 	if st.LastRefresh != nil {
-		lines = append(lines, "Last refresh "+when(*st.LastRefresh, now))
+		lines = append(lines, "Last refresh "+words.When(*st.LastRefresh, now))
 	}
 	if st.ConsecutiveFailures > 0 {
-		lines = append(lines, fmt.Sprintf("Failed %s in a row", plural(st.ConsecutiveFailures, "time")))
+		lines = append(lines, fmt.Sprintf("Failed %s in a row", words.Plural(st.ConsecutiveFailures, "time")))
 	}
 	if len(lines) > maxDetails {
 		lines = append(lines[:maxDetails-1], "…")
 	}
 	return lines
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -77,7 +77,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := Render(tt.snap, now, nil)
+			m := Render(tt.snap, now)
 			if m.Icon != tt.icon {
 				t.Errorf("icon %v, want %v", m.Icon, tt.icon)
 			}
@@ -102,11 +102,11 @@ func TestRenderWarnBeforeFromConfig(t *testing.T) {
 	ending := healthy("aws", 12*time.Minute)
 	ending.SessionExpiresAt = at(45 * time.Minute)
 	snap := session.Snapshot{Sessions: []session.Status{ending}}
-	if m := Render(snap, now, nil); m.Icon != assets.OK {
+	if m := Render(snap, now); m.Icon != assets.OK {
 		t.Errorf("45 min left with the 15 min default: icon %v, want OK", m.Icon)
 	}
-	hour := func(string) time.Duration { return time.Hour }
-	if m := Render(snap, now, hour); m.Icon != assets.Attention {
+	snap.Sessions[0].WarnAt = at(45*time.Minute - time.Hour) // warn_before = "1h"
+	if m := Render(snap, now); m.Icon != assets.Attention {
 		t.Errorf("45 min left with warn_before 1h: icon %v, want Attention", m.Icon)
 	}
 }
@@ -128,7 +128,7 @@ func TestSessionActions(t *testing.T) {
 		{pending, false, false, true, false, "Signing in…"},
 	}
 	for _, tt := range tests {
-		it, _ := renderSession(tt.st, now, DefaultWarnBefore)
+		it, _ := renderSession(tt.st, now)
 		got := []bool{it.CanLogin, it.CanRefresh, it.CanLogout, it.NeedsLogin}
 		want := []bool{tt.login, tt.refresh, tt.logout, tt.needs}
 		for i := range got {
@@ -163,27 +163,6 @@ func TestDetailsCarryMessageFixAndTimes(t *testing.T) {
 	long.Detail = strings.Repeat("very long words ", 60)
 	if n := len(details(long, now)); n != maxDetails {
 		t.Errorf("details not capped: %d lines", n)
-	}
-}
-
-func TestWhen(t *testing.T) {
-	tests := map[time.Duration]string{
-		0:                               "now",
-		3 * time.Second:                 "now",
-		40 * time.Second:                "in 40 s",
-		42 * time.Second:                "in 45 s",
-		12 * time.Minute:                "in 12 min",
-		12*time.Minute + 20*time.Second: "in 12 min",
-		59*time.Minute + 50*time.Second: "in 1 h",
-		2*time.Hour + 5*time.Minute:     "in 2 h 5 min",
-		72 * time.Hour:                  "in 3 days",
-		-3 * time.Minute:                "3 min ago",
-		-20 * time.Second:               "now",
-	}
-	for d, want := range tests {
-		if got := when(now.Add(d), now); got != want {
-			t.Errorf("when(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 

@@ -33,8 +33,8 @@ func (m Model) SignInAllLabel() string {
 // signedInUntil is "signed in until 18:40" for a working session whose
 // hard end is known and not yet near (near, the label already says
 // "session ends in 9 min"); empty otherwise.
-func signedInUntil(st session.Status, now time.Time, warn time.Duration) string {
-	if st.SessionExpiresAt == nil || !st.SessionExpiresAt.After(now) || endingSoon(st, now, warn) ||
+func signedInUntil(st session.Status, now time.Time) string {
+	if st.SessionExpiresAt == nil || !st.SessionExpiresAt.After(now) || st.EndingSoon(now) ||
 		st.State.NeedsAction() || st.State == health.LoggedOut {
 		return ""
 	}

@@ -39,7 +39,7 @@ func TestSignedInUntilAndSignInAll(t *testing.T) {
 	revoked.SessionExpiresAt = &end
 	ended := failing("old", health.SessionEnded)
 
-	m := Render(session.Snapshot{Sessions: []session.Status{ok, soon, revoked, ended}}, now, nil)
+	m := Render(session.Snapshot{Sessions: []session.Status{ok, soon, revoked, ended}}, now)
 	want := []string{
 		"work — OK, refreshes in 12 min, signed in until " + clockTime(end, now),
 		"aws — OK, refreshes in 12 min, session ends in 5 min", // near: no second end time
@@ -54,11 +54,11 @@ func TestSignedInUntilAndSignInAll(t *testing.T) {
 	if got := m.SignInAllLabel(); got != "Sign in to all that need it (2)" {
 		t.Errorf("sign-in-all item %q with two sessions needing it", got)
 	}
-	if got := Render(session.Snapshot{Sessions: []session.Status{ok, revoked}}, now, nil).SignInAllLabel(); got != signInAllTitle {
+	if got := Render(session.Snapshot{Sessions: []session.Status{ok, revoked}}, now).SignInAllLabel(); got != signInAllTitle {
 		t.Errorf("sign-in-all item %q with one session needing it", got)
 	}
 	revoked.LoginPending = true // already signing in: nothing more to start
-	if got := Render(session.Snapshot{Sessions: []session.Status{ok, revoked}}, now, nil).SignInAllLabel(); got != "" {
+	if got := Render(session.Snapshot{Sessions: []session.Status{ok, revoked}}, now).SignInAllLabel(); got != "" {
 		t.Errorf("sign-in-all item %q while the only sign-in is pending, want hidden", got)
 	}
 	if strings.Contains(m.Sessions[0].Label, "session ends") {

@@ -43,8 +43,6 @@ type Options struct {
 
 	// Clock drives the relative times in the menu; nil is the real clock.
 	Clock clock.Clock
-	// WarnBefore gives a session's warn_before; nil means DefaultWarnBefore.
-	WarnBefore func(name string) time.Duration
 }
 
 var started atomic.Bool
@@ -118,7 +116,7 @@ func (t *tray) send(a action) {
 }
 
 func (t *tray) render() Model {
-	return Render(t.snap, t.opts.Clock.Now(), t.opts.WarnBefore)
+	return Render(t.snap, t.opts.Clock.Now())
 }
 
 // loop applies snapshots and clicks until Quit (true) or ctx ends.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/ssokeeper/ssokeeper/assets"
 	"github.com/ssokeeper/ssokeeper/internal/agent"
@@ -82,12 +81,6 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 		err := tray.Run(ctx, intents, tray.Options{
 			ConfigPath: a.ConfigPath, LogPath: a.LogPath, Open: OpenFile,
 			Autostart: auto, Quit: cancel, Logger: a.Log,
-			WarnBefore: func(name string) time.Duration {
-				if s, ok := a.Manager.Config().Session(name); ok && s.WarnBefore > 0 {
-					return s.WarnBefore
-				}
-				return 15 * time.Minute
-			},
 		})
 		if err != nil {
 			a.Log.Warn("tray stopped; running headless", "err", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/words"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -115,10 +116,10 @@ func Summary(st session.Status, now time.Time) string {
 	case health.Healthy:
 		s := "OK"
 		if st.NextRefresh != nil {
-			s += ", refreshes " + Until(*st.NextRefresh, now)
+			s += ", refreshes " + words.When(*st.NextRefresh, now)
 		}
 		if st.SessionExpiresAt != nil {
-			s += ", session ends " + Until(*st.SessionExpiresAt, now)
+			s += ", session ends " + words.When(*st.SessionExpiresAt, now)
 		}
 		return s
 	case health.Refreshing:
@@ -126,38 +127,12 @@ func Summary(st session.Status, now time.Time) string {
 	case health.Retrying:
 		s := "retrying (" + info.Title + ")"
 		if st.NextRefresh != nil {
-			s += ", next try " + Until(*st.NextRefresh, now)
+			s += ", next try " + words.When(*st.NextRefresh, now)
 		}
 		return s
 	case health.LoggedOut:
 		return "signed out"
 	default:
 		return info.Title
-	}
-}
-
-// Until says when t is, from now: "in 12 min", "now", "3 min ago".
-func Until(t, now time.Time) string {
-	d := t.Sub(now)
-	switch {
-	case d < -time.Minute:
-		return roughly(-d) + " ago"
-	case d < 30*time.Second:
-		return "now"
-	default:
-		return "in " + roughly(d)
-	}
-}
-
-func roughly(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < 2*time.Hour:
-		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h", int(d.Round(time.Hour).Hours()))
-	default:
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/words"
 	"github.com/ssokeeper/ssokeeper/session"
 )
 
@@ -32,7 +33,7 @@ func parseStatusFormat(text string) (*template.Template, error) {
 func printStatusFormat(w io.Writer, tmpl *template.Template, sessions []session.Status, now time.Time) error {
 	for _, st := range sessions {
 		var b strings.Builder
-		v := statusView{Status: st, AccessLeft: shortLeft(st.AccessExpiresAt, now), SessionLeft: shortLeft(st.SessionExpiresAt, now)}
+		v := statusView{Status: st, AccessLeft: words.Compact(st.AccessExpiresAt, now), SessionLeft: words.Compact(st.SessionExpiresAt, now)}
 		if err := tmpl.Execute(&b, v); err != nil {
 			return fmt.Errorf("--format: %w", err)
 		}
@@ -42,32 +43,4 @@ func printStatusFormat(w io.Writer, tmpl *template.Template, sessions []session.
 		io.WriteString(w, b.String()) //nolint:errcheck
 	}
 	return nil
-}
-
-// shortLeft says how long until t in at most two units: "2d3h", "7h42m",
-// "12m", "40s"; "0s" once t is past; "" when t is unknown.
-func shortLeft(t *time.Time, now time.Time) string {
-	if t == nil {
-		return ""
-	}
-	d := t.Sub(now)
-	switch {
-	case d <= 0:
-		return "0s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return twoUnits(int(d/time.Hour), "h", int(d%time.Hour/time.Minute), "m")
-	default:
-		return twoUnits(int(d/(24*time.Hour)), "d", int(d%(24*time.Hour)/time.Hour), "h")
-	}
-}
-
-func twoUnits(a int, ua string, b int, ub string) string {
-	if b == 0 {
-		return fmt.Sprintf("%d%s", a, ua)
-	}
-	return fmt.Sprintf("%d%s%d%s", a, ua, b, ub)
 }

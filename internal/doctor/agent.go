@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/internal/autostart"
+	"github.com/ssokeeper/ssokeeper/internal/words"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -98,7 +99,7 @@ func ClientLast(st session.Status, now time.Time) Check {
 	case st.LastRefresh == nil:
 		return warn(NameClient, "not known yet: no refresh or sign-in has happened", "Run `ssokeeper doctor "+st.Name+" --refresh` to test it now.")
 	}
-	return pass(NameClient, fmt.Sprintf("the last refresh succeeded %s ago", now.Sub(*st.LastRefresh).Round(time.Second)))
+	return pass(NameClient, "the last refresh succeeded "+words.Span(now.Sub(*st.LastRefresh))+" ago")
 }
 
 // lastFailure words a failed refresh from the session's diagnosis. With

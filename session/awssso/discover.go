@@ -67,7 +67,7 @@ func Discover(awsConfigPath string) ([]config.Session, error) {
 			Region:        sec.region,
 			MaxSession:    DefaultMaxSession,
 			RefreshMargin: RefreshMargin,
-			WarnBefore:    15 * time.Minute,
+			WarnBefore:    config.DefaultWarnBefore,
 			Discovered:    true,
 		})
 	}

@@ -36,6 +36,15 @@ var notForAWS = []string{"issuer", "client_id", "client_secret", "auth_params", 
 // DefaultWarnBefore is how long before a session ends the person is warned.
 const DefaultWarnBefore = 15 * time.Minute
 
+// Warn is the session's warn_before, or DefaultWarnBefore when it has none
+// (a session built in code rather than loaded from a file).
+func (s Session) Warn() time.Duration {
+	if s.WarnBefore > 0 {
+		return s.WarnBefore
+	}
+	return DefaultWarnBefore
+}
+
 // maxRefreshMargin bounds refresh_margin: access tokens rarely live longer
 // than an hour, so a longer margin would refresh without pause.
 const maxRefreshMargin = time.Hour
