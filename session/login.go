@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -26,7 +25,7 @@ func (m *Manager) Login(ctx context.Context, name string, req LoginRequest) erro
 
 func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	if s.provErr != nil {
-		return fmt.Errorf("%s: cannot sign in: %w", s.name, s.provErr)
+		return &Error{Session: s.name, Op: "cannot sign in", Err: s.provErr}
 	}
 	if req.Timeout <= 0 {
 		req.Timeout = loginTimeout
@@ -54,7 +53,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: another sign-in is still pending: %w", s.name, err)
+		return &Error{Session: s.name, Op: "another sign-in is still pending", Err: err}
 	}
 	defer unlock()
 
@@ -69,7 +68,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	tok, err := s.prov.Login(ctx, req)
 	if err != nil {
 		m.log.Warn("sign-in failed", "session", s.name, "err", err)
-		return fmt.Errorf("%s: sign-in failed: %w", s.name, err)
+		return &Error{Session: s.name, Op: "sign-in failed", Err: err}
 	}
 	var keyringErr error
 	if tok.RefreshToken != "" {
@@ -110,7 +109,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	}
 	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
 	if err != nil {
-		return fmt.Errorf("%s: could not lock the session: %w", name, err)
+		return &Error{Session: name, Op: "could not lock the session", Err: err}
 	}
 	defer unlock()
 	var revokeErr error
@@ -127,7 +126,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 		}
 	}
 	if err := m.opts.Secrets.Delete(s.name, keyRefreshToken); err != nil {
-		return fmt.Errorf("%s: could not delete the refresh token from the keyring: %w", name, err)
+		return &Error{Session: name, Op: "could not delete the refresh token from the keyring", Err: err}
 	}
 	if rc, ok := s.prov.(interface{ RemoveCache() error }); ok {
 		if err := rc.RemoveCache(); err != nil {
@@ -144,10 +143,10 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	m.publish(nil)
 	m.log.Info("signed out", "session", name)
 	if getErr != nil && !errors.Is(getErr, store.ErrNotFound) {
-		return fmt.Errorf("%s: signed out, but the keyring could not be read to revoke the token: %w", name, getErr)
+		return &Error{Session: name, Op: "signed out, but the keyring could not be read to revoke the token", Err: getErr}
 	}
 	if revokeErr != nil {
-		return fmt.Errorf("%s: signed out locally, but the identity provider did not confirm revocation: %w", name, revokeErr)
+		return &Error{Session: name, Op: "signed out locally, but the identity provider did not confirm revocation", Err: revokeErr}
 	}
 	return nil
 }

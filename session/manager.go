@@ -171,7 +171,7 @@ func (m *Manager) newSess(c config.Session) *sess {
 		deps.ClientSecret = func() (string, error) {
 			v, err := m.opts.Secrets.Get(name, "client_secret")
 			if errors.Is(err, store.ErrNotFound) {
-				return "", fmt.Errorf("no client secret stored for %s: run `ssokeeper secret set %s`", name, name)
+				return "", ErrNoClientSecret
 			}
 			return v, err
 		}
@@ -237,13 +237,14 @@ type UnknownSessionError struct {
 
 func (e *UnknownSessionError) Error() string {
 	if len(e.Known) == 0 {
-		return fmt.Sprintf("no session named %q: the configuration has no sessions yet (see `ssokeeper config path`)", e.Name)
+		return fmt.Sprintf("no session named %q: the configuration has no sessions yet", e.Name)
 	}
 	return fmt.Sprintf("no session named %q; configured sessions: %v", e.Name, e.Known)
 }
 
 // ActionError is returned when a session cannot give out a token until the
-// person acts (signs in, fixes the configuration).
+// person acts (signs in, fixes the configuration). Its text says what is
+// wrong; how to sign in is the view's to say (NeedsSignIn tells when).
 type ActionError struct{ Status Status }
 
 func (e *ActionError) Error() string {
@@ -253,15 +254,18 @@ func (e *ActionError) Error() string {
 	if what == "" {
 		what = string(st.State)
 	}
-	switch st.State {
-	case health.ConfigError:
+	switch {
+	case st.State == health.ConfigError:
 		return fmt.Sprintf("%s: %s. %s", st.Name, what, info.Fix)
-	case health.NeedsLogin, health.Expired, health.LoggedOut:
-		return fmt.Sprintf("%s: %s. Click the ssokeeper icon or run `ssokeeper login %s`.", st.Name, what, st.Name)
+	case e.NeedsSignIn():
+		return fmt.Sprintf("%s: %s.", st.Name, what)
 	default:
 		return fmt.Sprintf("%s: no valid token (%s). %s", st.Name, what, info.Fix)
 	}
 }
+
+// NeedsSignIn reports whether a sign-in repairs the session.
+func (e *ActionError) NeedsSignIn() bool { return e.Status.NeedsSignIn() }
 
 func sameConfig(a, b config.Session) bool {
 	a.Line, b.Line = 0, 0

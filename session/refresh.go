@@ -39,13 +39,13 @@ func (m *Manager) refresh(ctx context.Context, s *sess, force bool, done func(no
 // process, and the session's lock file keeps other processes out.
 func (m *Manager) doRefresh(s *sess, force bool) error {
 	if s.provErr != nil {
-		return fmt.Errorf("%s: %w", s.name, s.provErr)
+		return &Error{Session: s.name, Err: s.provErr}
 	}
 	ctx, cancel := context.WithTimeout(m.lifetime(), 2*m.opts.HTTPTimeout)
 	defer cancel()
 	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
 	if err != nil {
-		return fmt.Errorf("%s: could not lock the session for refresh: %w", s.name, err)
+		return &Error{Session: s.name, Op: "could not lock the session for refresh", Err: err}
 	}
 	defer unlock()
 

@@ -98,6 +98,12 @@ type Status struct {
 	WarnAt *time.Time `json:"warn_at,omitempty"`
 }
 
+// NeedsSignIn reports whether a sign-in is what repairs the session
+// (signed out, expired, or the refresh token is gone).
+func (s Status) NeedsSignIn() bool {
+	return s.State == health.NeedsLogin || s.State == health.Expired || s.State == health.LoggedOut
+}
+
 // EndingSoon reports whether a working session's hard end is within its
 // warn_before at now: the tray turns to attention and says when it ends.
 func (s Status) EndingSoon(now time.Time) bool {

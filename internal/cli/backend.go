@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -98,33 +97,6 @@ func sessionArg(e *Env, pos []string, cmd string) (string, bool) {
 		return "", false
 	}
 	return pos[0], true
-}
-
-// report prints an error for the person and returns the exit code.
-func report(e *Env, err error) int {
-	var action *session.ActionError
-	var unknown *session.UnknownSessionError
-	var remote *api.RemoteError
-	var cerr *config.Error
-	switch {
-	case errors.As(err, &cerr):
-		return configFailure(e, err)
-	case errors.As(err, &unknown):
-		fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", err)
-		return exitUsage
-	case errors.As(err, &remote) && remote.Reply.Code == api.CodeUnknownSession:
-		fmt.Fprintf(e.Stderr, "ssokeeper: %v\n", err)
-		return exitUsage
-	case errors.As(err, &action), errors.As(err, &remote):
-		fmt.Fprintln(e.Stderr, err)
-		return exitAction
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(e.Stderr, "ssokeeper: interrupted")
-		return exitAction
-	default:
-		fmt.Fprintln(e.Stderr, err)
-		return exitAction
-	}
 }
 
 // noAgentNote is printed when a command ran without the agent.

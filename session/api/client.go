@@ -109,6 +109,10 @@ type RemoteError struct{ Reply ErrorReply }
 
 func (e *RemoteError) Error() string { return e.Reply.Error }
 
+// Unwrap gives the session error kind the agent named (session.ErrNoBrowser
+// …), so errors.Is reads a remote error as a local one.
+func (e *RemoteError) Unwrap() error { return session.Kind(e.Reply.Kind) }
+
 func (c *Client) do(ctx context.Context, method, path string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, "http://agent"+path, nil)
 	if err != nil {

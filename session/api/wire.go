@@ -22,6 +22,11 @@ type ErrorReply struct {
 	Error  string          `json:"error"`
 	Code   string          `json:"code"`
 	Status *session.Status `json:"status,omitempty"`
+	// Session names the session the error is about (its text starts
+	// with the name); Kind is session.KindOf the error, so the CLI can
+	// advise on it as on a local one.
+	Session string `json:"session,omitempty"`
+	Kind    string `json:"kind,omitempty"`
 }
 
 func (e ErrorReply) httpStatus() int {
@@ -41,17 +46,20 @@ func errorReply(err error) ErrorReply {
 	var unknown *session.UnknownSessionError
 	var action *session.ActionError
 	var refresh *session.RefreshError
+	var failed *session.Error
+	e := ErrorReply{Error: err.Error(), Code: CodeFailed, Kind: session.KindOf(err)}
 	switch {
 	case errors.As(err, &unknown):
-		return ErrorReply{Error: err.Error(), Code: CodeUnknownSession}
+		e.Code = CodeUnknownSession
 	case errors.As(err, &action):
 		st := action.Status
-		return ErrorReply{Error: err.Error(), Code: CodeNeedsAction, Status: &st}
+		e.Code, e.Status, e.Session = CodeNeedsAction, &st, st.Name
 	case errors.As(err, &refresh):
-		return ErrorReply{Error: err.Error(), Code: CodeRefreshFailed}
-	default:
-		return ErrorReply{Error: err.Error(), Code: CodeFailed}
+		e.Code, e.Session = CodeRefreshFailed, refresh.Session
+	case errors.As(err, &failed):
+		e.Session = failed.Session
 	}
+	return e
 }
 
 // TokenReply carries a token to the CLI.

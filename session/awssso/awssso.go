@@ -7,6 +7,7 @@ package awssso
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -67,7 +68,7 @@ var regionRE = regexp.MustCompile(`^[a-z0-9-]+$`)
 // start_url or region gets them from its [sso-session] in ~/.aws/config.
 func New(s config.Session, opts Options) (*Provider, error) {
 	if s.SSOSession == "" {
-		return nil, fmt.Errorf("session %q: sso_session is not set: name the [sso-session NAME] of ~/.aws/config it uses", s.Name)
+		return nil, errors.New("sso_session is not set: name the [sso-session NAME] of ~/.aws/config it uses")
 	}
 	if s.StartURL == "" || s.Region == "" {
 		if err := Fill(&s, ConfigPath()); err != nil {
@@ -75,7 +76,7 @@ func New(s config.Session, opts Options) (*Provider, error) {
 		}
 	}
 	if !regionRE.MatchString(s.Region) {
-		return nil, fmt.Errorf("session %q: region %q is not an AWS region name (like eu-west-1)", s.Name, s.Region)
+		return nil, fmt.Errorf("region %q is not an AWS region name (like eu-west-1)", s.Region)
 	}
 	if s.MaxSession == 0 {
 		s.MaxSession = DefaultMaxSession
@@ -102,7 +103,7 @@ func New(s config.Session, opts Options) (*Provider, error) {
 	if regDir == "" {
 		state, err := paths.StateDir()
 		if err != nil {
-			return nil, fmt.Errorf("session %q: cannot find ssokeeper's state folder: %w", s.Name, err)
+			return nil, fmt.Errorf("cannot find ssokeeper's state folder: %w", err)
 		}
 		regDir = filepath.Join(state, "aws-sso")
 	}
@@ -136,7 +137,7 @@ func (p *Provider) Revoke(ctx context.Context, refreshToken string) error {
 // logout that should also sign the AWS CLI out. A missing file is fine.
 func (p *Provider) RemoveCache() error {
 	if err := os.Remove(p.cachePath); err != nil && !isNotExist(err) {
-		return fmt.Errorf("session %q: cannot delete the AWS CLI's token cache %s: %w", p.s.Name, p.cachePath, err)
+		return fmt.Errorf("cannot delete the AWS CLI's token cache %s: %w", p.cachePath, err)
 	}
 	return nil
 }

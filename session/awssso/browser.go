@@ -27,7 +27,7 @@ type callback struct {
 // 127.0.0.1:0 receives the code at /oauth/callback.
 func (p *Provider) browserLogin(ctx context.Context, reg *registration, req session.LoginRequest) (tokenReply, error) {
 	if req.OpenURL == nil {
-		return tokenReply{}, errors.New("no way to open a browser here; sign in with the device flow (--device)")
+		return tokenReply{}, fmt.Errorf("%w; sign in with the device flow", session.ErrNoBrowser)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

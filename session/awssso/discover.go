@@ -84,7 +84,7 @@ func Fill(s *config.Session, awsConfigPath string) error {
 		s.Name, s.SSOSession, awsConfigPath)
 	secs, err := readSSOSections(awsConfigPath)
 	if err != nil {
-		return fmt.Errorf("session %q: cannot read the AWS config %s: %w; %s", s.Name, awsConfigPath, err, hint)
+		return fmt.Errorf("cannot read the AWS config %s: %w; %s", awsConfigPath, err, hint)
 	}
 	for _, sec := range secs {
 		if sec.name != s.SSOSession {
@@ -97,12 +97,11 @@ func Fill(s *config.Session, awsConfigPath string) error {
 			s.Region = sec.region
 		}
 		if s.StartURL == "" || s.Region == "" {
-			return fmt.Errorf("session %q: [sso-session %s] at %s:%d lacks sso_start_url or sso_region; %s",
-				s.Name, sec.name, awsConfigPath, sec.line, hint)
+			return fmt.Errorf("[sso-session %s] at %s:%d lacks sso_start_url or sso_region; %s", sec.name, awsConfigPath, sec.line, hint)
 		}
 		return nil
 	}
-	return fmt.Errorf("session %q: %s has no [sso-session %s]; %s", s.Name, awsConfigPath, s.SSOSession, hint)
+	return fmt.Errorf("%s has no [sso-session %s]; %s", awsConfigPath, s.SSOSession, hint)
 }
 
 // readSSOSections reads the [sso-session …] sections of an AWS config

@@ -24,17 +24,17 @@ func (e *reasonError) Reason() health.Reason { return e.reason }
 var ErrRegistrationExpired = errors.New("ssokeeper's client registration with IAM Identity Center has expired")
 
 // registrationExpired is the refresh error when the registration ran out.
-func registrationExpired(name string, reg *registration) error {
+func registrationExpired(reg *registration) error {
 	return &reasonError{health.RefreshTokenExpired, fmt.Errorf(
-		"session %q: %w (at %s) and the refresh token belongs to it; sign in again to renew it",
-		name, ErrRegistrationExpired, reg.ExpiresAt)}
+		"%w (at %s) and the refresh token belongs to it; sign in again to renew it",
+		ErrRegistrationExpired, reg.ExpiresAt)}
 }
 
 // noRegistration is the refresh error when no client is known at all.
-func noRegistration(name, cachePath string) error {
+func noRegistration(cachePath string) error {
 	return &reasonError{health.RefreshTokenInvalid, fmt.Errorf(
-		"session %q: no IAM Identity Center client registration is known (neither in %s nor in ssokeeper's copy), so the refresh token cannot be used; sign in again",
-		name, cachePath)}
+		"no IAM Identity Center client registration is known (neither in %s nor in ssokeeper's copy), so the refresh token cannot be used; sign in again",
+		cachePath)}
 }
 
 // clientRejected turns AWS's InvalidClientException on a refresh into

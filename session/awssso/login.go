@@ -60,9 +60,9 @@ func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*sessio
 
 func (p *Provider) loginError(ctx context.Context, timeout time.Duration, step string, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("session %q: sign-in did not finish within %v; start it again: %w", p.s.Name, timeout, err)
+		return fmt.Errorf("%w: nobody finished it within %v; start it again: %w", session.ErrLoginTimedOut, timeout, err)
 	}
-	return fmt.Errorf("session %q: %s: %w", p.s.Name, step, err)
+	return fmt.Errorf("%s: %w", step, err)
 }
 
 // registrationFor returns a registration for flow that outlives a session
@@ -146,7 +146,7 @@ func (p *Provider) deviceLogin(ctx context.Context, reg *registration, req sessi
 		case "slow_down":
 			interval += 5 * time.Second // RFC 8628 §3.5
 		case "expired_token":
-			return tokenReply{}, fmt.Errorf("the code expired before it was entered at %s; start the sign-in again: %w", d.VerificationURI, err)
+			return tokenReply{}, fmt.Errorf("%w at %s; start the sign-in again: %w", session.ErrDeviceCodeExpired, d.VerificationURI, err)
 		case "access_denied":
 			return tokenReply{}, fmt.Errorf("the sign-in was denied in the browser: %w", err)
 		default:

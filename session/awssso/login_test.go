@@ -137,7 +137,7 @@ func TestBrowserLoginTimesOut(t *testing.T) {
 	f := newFixture(t)
 	never := func(string) error { return nil } // the person never comes back
 	_, err := f.p.Login(context.Background(), session.LoginRequest{OpenURL: never, Timeout: 50 * time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "did not finish within") {
+	if !errors.Is(err, session.ErrLoginTimedOut) || !strings.Contains(err.Error(), "nobody finished it within") {
 		t.Fatalf("got %v, want a timeout that says so", err)
 	}
 }

@@ -35,7 +35,7 @@ func (p *Provider) Import() (*session.Tokens, error) {
 	}
 	access, expiry := c.str("accessToken"), c.time("expiresAt")
 	if access == "" || expiry.IsZero() {
-		return nil, fmt.Errorf("session %q: the AWS CLI's token cache %s has no accessToken or expiresAt; sign in again", p.s.Name, p.cachePath)
+		return nil, fmt.Errorf("the AWS CLI's token cache %s has no accessToken or expiresAt; sign in again", p.cachePath)
 	}
 	if reg := fileRegistration(c); reg != nil && !reg.expired(p.now()) {
 		// Keep a copy: the CLI may delete its file while the refresh
@@ -53,20 +53,18 @@ func (p *Provider) Import() (*session.Tokens, error) {
 func (p *Provider) cacheReadError(err error) error {
 	switch {
 	case isNotExist(err):
-		return fmt.Errorf("session %q: no AWS CLI token cache at %s (sign in with ssokeeper or `aws sso login --sso-session %s`): %w",
-			p.s.Name, p.cachePath, p.s.SSOSession, err)
+		return fmt.Errorf("no AWS CLI token cache at %s (sign in with ssokeeper or `aws sso login --sso-session %s`): %w", p.cachePath, p.s.SSOSession, err)
 	case errors.Is(err, errPartial):
-		return fmt.Errorf("session %q: the AWS CLI's token cache %s is incomplete (probably being written); ssokeeper will try again: %w",
-			p.s.Name, p.cachePath, err)
+		return fmt.Errorf("the AWS CLI's token cache %s is incomplete (probably being written); ssokeeper will try again: %w", p.cachePath, err)
 	}
-	return fmt.Errorf("session %q: cannot read the AWS CLI's token cache %s: %w", p.s.Name, p.cachePath, err)
+	return fmt.Errorf("cannot read the AWS CLI's token cache %s: %w", p.cachePath, err)
 }
 
 // Refresh redeems the refresh token with SSO OIDC CreateToken and writes the
 // new token to the AWS CLI's cache file before it returns.
 func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.Tokens, error) {
 	if refreshToken == "" {
-		return nil, fmt.Errorf("session %q: no refresh token to refresh with; sign in again", p.s.Name)
+		return nil, errors.New("no refresh token to refresh with; sign in again")
 	}
 	c, err := readCache(p.cachePath)
 	if err != nil && !isNotExist(err) {
@@ -75,10 +73,10 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 	}
 	reg := p.pickRegistration(c, refreshToken)
 	if reg == nil {
-		return nil, noRegistration(p.s.Name, p.cachePath)
+		return nil, noRegistration(p.cachePath)
 	}
 	if reg.expired(p.now()) {
-		return nil, registrationExpired(p.s.Name, reg)
+		return nil, registrationExpired(reg)
 	}
 	var reply tokenReply
 	err = p.post(ctx, "/token", map[string]string{
@@ -91,7 +89,7 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 		if isInvalidClient(err) {
 			p.forgetRegistration(reg)
 		}
-		return nil, clientRejected(fmt.Errorf("session %q: refreshing the IAM Identity Center token: %w", p.s.Name, err))
+		return nil, clientRejected(fmt.Errorf("refreshing the IAM Identity Center token: %w", err))
 	}
 	return p.finish(reply, refreshToken, reg, c, time.Time{})
 }
@@ -101,7 +99,7 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 // sessionEnd is the end of the session when known.
 func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registration, old *cacheFile, sessionEnd time.Time) (*session.Tokens, error) {
 	if reply.AccessToken == "" {
-		return nil, fmt.Errorf("session %q: IAM Identity Center answered without an access token; ssokeeper will try again", p.s.Name)
+		return nil, errors.New("IAM Identity Center answered without an access token; ssokeeper will try again")
 	}
 	if reply.ExpiresIn <= 0 {
 		reply.ExpiresIn = 3600
@@ -126,8 +124,7 @@ func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registratio
 	_ = p.saveRegistration(reg)
 	err := p.writeTokens(old, reply.AccessToken, keep, expiry, reg)
 	if err != nil {
-		err = fmt.Errorf("session %q: %w %s (the AWS CLI will use an older token until ssokeeper writes it): %w",
-			p.s.Name, ErrCacheWrite, p.cachePath, err)
+		err = fmt.Errorf("%w %s (the AWS CLI will use an older token until ssokeeper writes it): %w", ErrCacheWrite, p.cachePath, err)
 	}
 	p.mu.Lock()
 	p.cacheErr = err

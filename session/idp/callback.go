@@ -3,6 +3,7 @@ package idp
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"html/template"
 	"net"
@@ -76,21 +77,20 @@ func (c *callback) redeem(q map[string][]string) (*session.Tokens, error) {
 		}
 		return ""
 	}
-	name := c.p.s.Name
 	if e := get("error"); e != "" {
 		msg := e
 		if d := get("error_description"); d != "" {
 			msg += ": " + d
 		}
-		return nil, fmt.Errorf("session %q: the identity provider refused the sign-in (%s)%s", name, msg, entraSignInHint(c.p.s, msg))
+		return nil, fmt.Errorf("the identity provider refused the sign-in (%s)%s", msg, entraSignInHint(c.p.s, msg))
 	}
 	code := get("code")
 	if code == "" {
-		return nil, fmt.Errorf("session %q: the identity provider's reply has no authorization code", name)
+		return nil, errors.New("the identity provider's reply has no authorization code")
 	}
 	tok, err := c.cfg.Exchange(c.ctx, code, oauth2.VerifierOption(c.pkce))
 	if err != nil {
-		return nil, fmt.Errorf("session %q: the identity provider did not accept the sign-in code: %w", name, err)
+		return nil, fmt.Errorf("the identity provider did not accept the sign-in code: %w", err)
 	}
 	t := c.p.tokens(tok)
 	if err := c.p.verifyIDToken(c.ctx, c.disc, t, c.nonce); err != nil {

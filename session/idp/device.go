@@ -19,8 +19,7 @@ func (p *Provider) loginDevice(ctx context.Context, req session.LoginRequest) (*
 		return nil, err
 	}
 	if d.endpoint.DeviceAuthURL == "" {
-		return nil, fmt.Errorf("session %q: %s offers no device sign-in (no device_authorization_endpoint); sign in with the browser instead: %w",
-			p.s.Name, p.s.Issuer, session.ErrNotSupported)
+		return nil, fmt.Errorf("%s offers no device sign-in (no device_authorization_endpoint); sign in with the browser instead: %w", p.s.Issuer, session.ErrNotSupported)
 	}
 	cfg, err := p.config(d, "")
 	if err != nil {
@@ -35,7 +34,7 @@ func (p *Provider) loginDevice(ctx context.Context, req session.LoginRequest) (*
 	hctx := p.withClient(ctx)
 	da, err := cfg.DeviceAuth(hctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("session %q: cannot start the device sign-in at %s: %w", p.s.Name, p.s.Issuer, err)
+		return nil, fmt.Errorf("cannot start the device sign-in at %s: %w", p.s.Issuer, err)
 	}
 	if req.ShowDeviceCode != nil {
 		req.ShowDeviceCode(session.DeviceCode{
@@ -64,7 +63,7 @@ func (p *Provider) loginDevice(ctx context.Context, req session.LoginRequest) (*
 }
 
 func (p *Provider) deviceError(ctx context.Context, err error) error {
-	expired := fmt.Errorf("session %q: the device code expired before it was entered; run `ssokeeper login %s --device` again: %w", p.s.Name, p.s.Name, err)
+	expired := fmt.Errorf("%w; start the sign-in again: %w", session.ErrDeviceCodeExpired, err)
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		return expired // x/oauth2 stops polling at the code's expiry
 	}
@@ -74,8 +73,8 @@ func (p *Provider) deviceError(ctx context.Context, err error) error {
 		case "expired_token":
 			return expired
 		case "access_denied":
-			return fmt.Errorf("session %q: the sign-in was denied at the identity provider: %w", p.s.Name, err)
+			return fmt.Errorf("the sign-in was denied at the identity provider: %w", err)
 		}
 	}
-	return fmt.Errorf("session %q: device sign-in failed: %w", p.s.Name, err)
+	return fmt.Errorf("device sign-in failed: %w", err)
 }

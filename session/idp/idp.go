@@ -10,6 +10,7 @@ package idp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -60,10 +61,10 @@ const idTokenLeeway = 2 * time.Minute
 // New makes the provider of session s. It does no network I/O.
 func New(s config.Session, opts Options) (*Provider, error) {
 	if s.Issuer == "" {
-		return nil, fmt.Errorf("session %q: no issuer URL: set issuer (or the preset's tenant, domain or realm) in the config", s.Name)
+		return nil, errors.New("no issuer URL: set issuer (or the preset's tenant, domain or realm) in the config")
 	}
 	if s.ClientID == "" {
-		return nil, fmt.Errorf("session %q: no client_id: set client_id in the config", s.Name)
+		return nil, errors.New("no client_id: set client_id in the config")
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
@@ -95,14 +96,14 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 	}
 	op, err := oidc.NewProvider(dctx, p.s.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("session %q: cannot read the OpenID configuration of %s: %w", p.s.Name, p.s.Issuer, err)
+		return nil, fmt.Errorf("cannot read the OpenID configuration of %s: %w", p.s.Issuer, err)
 	}
 	var extra struct {
 		Issuer string `json:"issuer"`
 		Revoke string `json:"revocation_endpoint"`
 	}
 	if err := op.Claims(&extra); err != nil {
-		return nil, fmt.Errorf("session %q: the OpenID configuration of %s does not parse: %w", p.s.Name, p.s.Issuer, err)
+		return nil, fmt.Errorf("the OpenID configuration of %s does not parse: %w", p.s.Issuer, err)
 	}
 	now := p.opts.Now
 	vc := &oidc.Config{
@@ -113,7 +114,7 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 	if entra {
 		t, err := ResolveEntraTenant(p.s.Issuer, extra.Issuer)
 		if err != nil {
-			return nil, fmt.Errorf("session %q: %w", p.s.Name, err)
+			return nil, err
 		}
 		d.entra = &t
 		vc.SkipIssuerCheck = t.Multi() // EntraTenant.check compares iss with tid
@@ -121,7 +122,7 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 			// ID tokens carry the tenant's issuer, not the configured one.
 			var pc oidc.ProviderConfig
 			if err := op.Claims(&pc); err != nil {
-				return nil, fmt.Errorf("session %q: the OpenID configuration of %s does not parse: %w", p.s.Name, p.s.Issuer, err)
+				return nil, fmt.Errorf("the OpenID configuration of %s does not parse: %w", p.s.Issuer, err)
 			}
 			pc.IssuerURL = t.Issuer()
 			op = pc.NewProvider(dctx)
@@ -146,7 +147,7 @@ func (p *Provider) config(d *discovery, redirect string) (*oauth2.Config, error)
 	if p.opts.ClientSecret != nil {
 		secret, err := p.opts.ClientSecret()
 		if err != nil {
-			return nil, fmt.Errorf("session %q: cannot read the client secret: %w", p.s.Name, err)
+			return nil, fmt.Errorf("cannot read the client secret: %w", err)
 		}
 		c.ClientSecret = secret
 		c.Endpoint.AuthStyle = oauth2.AuthStyleAutoDetect
@@ -167,7 +168,7 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 	}
 	tok, err := cfg.TokenSource(p.withClient(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		return nil, fmt.Errorf("session %q: refresh at %s failed: %w", p.s.Name, p.s.Issuer, err)
+		return nil, fmt.Errorf("refresh at %s failed: %w", p.s.Issuer, err)
 	}
 	t := p.tokens(tok)
 	if t.RefreshToken == refreshToken {

@@ -59,8 +59,8 @@ func wantRetrieveError(t *testing.T, err error, code string) *oauth2.RetrieveErr
 	if !errors.As(err, &re) || re.ErrorCode != code {
 		t.Fatalf("err = %v, want *oauth2.RetrieveError %q", err, code)
 	}
-	if !strings.Contains(err.Error(), `"work"`) {
-		t.Errorf("error %q does not name the session", err)
+	if strings.Contains(err.Error(), `"work"`) {
+		t.Errorf("error %q names the session: the manager does that, once", err)
 	}
 	return re
 }
@@ -244,16 +244,19 @@ func TestTimeout(t *testing.T) {
 		OpenURL: func(string) error { return nil }, // nobody signs in
 		Timeout: 50 * time.Millisecond,
 	})
-	if !errors.Is(err, ErrTimedOut) || !strings.Contains(err.Error(), "ssokeeper login work") {
-		t.Fatalf("err = %v, want a timeout that says how to retry", err)
+	if !errors.Is(err, session.ErrLoginTimedOut) || !strings.Contains(err.Error(), "start it again") {
+		t.Fatalf("err = %v, want a timeout that says to start again", err)
+	}
+	if strings.Contains(err.Error(), "ssokeeper ") {
+		t.Errorf("err = %v: advice about commands belongs to the CLI", err)
 	}
 }
 
 func TestNoBrowser(t *testing.T) {
 	idp := testidp.Start(t, testidp.Options{})
 	_, err := newProvider(t, idp, offline, Options{}).Login(context.Background(), session.LoginRequest{})
-	if err == nil || !strings.Contains(err.Error(), "--device") {
-		t.Fatalf("err = %v, want advice to use the device flow", err)
+	if !errors.Is(err, session.ErrNoBrowser) || !strings.Contains(err.Error(), "device flow") {
+		t.Fatalf("err = %v, want ErrNoBrowser and advice to use the device flow", err)
 	}
 }
 

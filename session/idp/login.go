@@ -17,7 +17,7 @@ import (
 )
 
 // ErrTimedOut is wrapped by Login when nobody finished the sign-in in time.
-var ErrTimedOut = errors.New("the sign-in timed out")
+var ErrTimedOut = session.ErrLoginTimedOut
 
 const defaultLoginTimeout = 5 * time.Minute
 
@@ -39,9 +39,7 @@ func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*sessio
 		t, err = p.loginBrowser(lctx, req)
 	}
 	if err != nil && ctx.Err() == nil && errors.Is(lctx.Err(), context.DeadlineExceeded) {
-		how := "`ssokeeper login " + p.s.Name + "` or the Sign in menu item"
-		return nil, fmt.Errorf("session %q: %w: nobody finished it within %v; start it again with %s",
-			p.s.Name, ErrTimedOut, timeout, how)
+		return nil, fmt.Errorf("%w: nobody finished it within %v; start it again", ErrTimedOut, timeout)
 	}
 	return t, err
 }
@@ -50,7 +48,7 @@ func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*sessio
 // and nonce, redirecting to a loopback listener on 127.0.0.1 (RFC 8252).
 func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (*session.Tokens, error) {
 	if req.OpenURL == nil {
-		return nil, fmt.Errorf("session %q: no browser can be opened here; sign in with the device flow (`ssokeeper login %s --device`)", p.s.Name, p.s.Name)
+		return nil, fmt.Errorf("%w; sign in with the device flow", session.ErrNoBrowser)
 	}
 	d, err := p.discover(ctx)
 	if err != nil {
@@ -58,7 +56,7 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("session %q: cannot listen on 127.0.0.1 for the sign-in reply: %w", p.s.Name, err)
+		return nil, fmt.Errorf("cannot listen on 127.0.0.1 for the sign-in reply: %w", err)
 	}
 	cfg, err := p.config(d, "http://"+l.Addr().String()+"/callback")
 	if err != nil {
@@ -94,13 +92,13 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 		select {
 		case err := <-opened:
 			if err != nil {
-				return nil, fmt.Errorf("session %q: cannot open the browser: %w; set $BROWSER or sign in with `ssokeeper login %s --device`", p.s.Name, err, p.s.Name)
+				return nil, fmt.Errorf("%w (%w); set $BROWSER or sign in with the device flow", session.ErrNoBrowser, err)
 			}
 			opened = nil
 		case r := <-cb.done:
 			return r.tokens, r.err
 		case <-ctx.Done():
-			return nil, fmt.Errorf("session %q: sign-in stopped: %w", p.s.Name, ctx.Err())
+			return nil, fmt.Errorf("sign-in stopped: %w", ctx.Err())
 		}
 	}
 }
@@ -110,21 +108,21 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 func (p *Provider) verifyIDToken(ctx context.Context, d *discovery, t *session.Tokens, nonce string) error {
 	if t.IDToken == "" {
 		if slices.Contains(p.s.Scopes, oidc.ScopeOpenID) {
-			return fmt.Errorf("session %q: the IdP sent no ID token although the openid scope was asked for", p.s.Name)
+			return errors.New("the IdP sent no ID token although the openid scope was asked for")
 		}
 		return nil
 	}
 	id, err := d.verifier.Verify(ctx, t.IDToken)
 	if err != nil {
-		return fmt.Errorf("session %q: the ID token from %s is not valid: %w", p.s.Name, p.s.Issuer, err)
+		return fmt.Errorf("the ID token from %s is not valid: %w", p.s.Issuer, err)
 	}
 	if d.entra != nil {
 		if err := d.entra.check(id); err != nil {
-			return fmt.Errorf("session %q: the ID token from %s is refused: %w; sign in again, or set tenant to your tenant ID", p.s.Name, p.s.Issuer, err)
+			return fmt.Errorf("the ID token from %s is refused: %w; sign in again, or set tenant to your tenant ID", p.s.Issuer, err)
 		}
 	}
 	if nonce != "" && id.Nonce != nonce {
-		return fmt.Errorf("session %q: the ID token from %s does not carry this sign-in's nonce (a replayed or foreign reply); sign in again", p.s.Name, p.s.Issuer)
+		return fmt.Errorf("the ID token from %s does not carry this sign-in's nonce (a replayed or foreign reply); sign in again", p.s.Issuer)
 	}
 	return nil
 }

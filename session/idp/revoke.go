@@ -22,7 +22,7 @@ func (p *Provider) Revoke(ctx context.Context, refreshToken string) error {
 		return err
 	}
 	if d.revokeURL == "" {
-		return fmt.Errorf("session %q: %s has no revocation endpoint: %w", p.s.Name, p.s.Issuer, session.ErrNotSupported)
+		return fmt.Errorf("%s has no revocation endpoint: %w", p.s.Issuer, session.ErrNotSupported)
 	}
 	cfg, err := p.config(d, "")
 	if err != nil {
@@ -34,7 +34,7 @@ func (p *Provider) Revoke(ctx context.Context, refreshToken string) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.revokeURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return fmt.Errorf("session %q: revocation endpoint: %w", p.s.Name, err)
+		return fmt.Errorf("revocation endpoint: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if cfg.ClientSecret != "" {
@@ -43,7 +43,7 @@ func (p *Provider) Revoke(ctx context.Context, refreshToken string) error {
 	}
 	resp, err := p.opts.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("session %q: revoke at %s failed: %w", p.s.Name, p.s.Issuer, err)
+		return fmt.Errorf("revoke at %s failed: %w", p.s.Issuer, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -58,5 +58,5 @@ func (p *Provider) Revoke(ctx context.Context, refreshToken string) error {
 	if json.Unmarshal(body, &e) == nil {
 		re.ErrorCode, re.ErrorDescription = e.Code, e.Desc
 	}
-	return fmt.Errorf("session %q: the IdP refused to revoke the refresh token: %w", p.s.Name, re)
+	return fmt.Errorf("the IdP refused to revoke the refresh token: %w", re)
 }
