@@ -28,6 +28,7 @@ type rig struct {
 	idp     *testidp.IdP
 	clk     *clock.Fake
 	secrets *store.Memory
+	keys    store.Secrets // what the manager uses: secrets, or the real keyring
 	dir     string
 	cfg     *config.Config
 	m       *session.Manager
@@ -65,6 +66,7 @@ func newRig(t *testing.T, opts testidp.Options) *rig {
 		dir:     t.TempDir(),
 		logBuf:  &syncBuffer{},
 	}
+	r.keys = r.secrets
 	r.cfg = &config.Config{Sessions: []config.Session{r.sessionConfig("work")}}
 	r.start()
 	return r
@@ -81,7 +83,7 @@ func (r *rig) sessionConfig(name string) config.Session {
 func (r *rig) start() {
 	r.t.Helper()
 	m, err := session.New(session.Options{
-		Config: r.cfg, Secrets: r.secrets, StateDir: r.dir, Providers: providers.New,
+		Config: r.cfg, Secrets: r.keys, StateDir: r.dir, Providers: providers.New,
 		Clock: r.clk, Logger: logging.New(r.logBuf, slog.LevelDebug), Agent: true,
 		HTTPTimeout: 2 * time.Second, Seed: 1,
 	})
@@ -134,7 +136,7 @@ func (r *rig) remember(name string) {
 	if tok, err := r.m.Token(context.Background(), name, 0); err == nil {
 		r.tokens = append(r.tokens, tok.AccessToken, tok.IDToken)
 	}
-	if rt, err := r.secrets.Get(name, store.RefreshToken); err == nil {
+	if rt, err := r.keys.Get(name, store.RefreshToken); err == nil {
 		r.tokens = append(r.tokens, rt)
 	}
 }
@@ -178,7 +180,7 @@ func (r *rig) advanceToRefresh(name string) {
 }
 
 func (r *rig) refreshToken(name string) string {
-	rt, _ := r.secrets.Get(name, store.RefreshToken)
+	rt, _ := r.keys.Get(name, store.RefreshToken)
 	return rt
 }
 
