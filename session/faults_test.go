@@ -224,3 +224,49 @@ func TestReloadBetweenKeyringRefusalAndRetryKeepsRotatedToken(t *testing.T) {
 		})
 	}
 }
+
+func TestIDTokenAfterRestart(t *testing.T) {
+	r, name, _ := newKeyringRig(t, testidp.Options{})
+	r.login(name)
+	tok, err := r.m.Token(context.Background(), name, 0)
+	if err != nil || tok.IDToken == "" {
+		t.Fatalf("no ID token after sign-in: %v", err)
+	}
+	before := r.idp.RefreshCount()
+	r.restart()
+	r.healedWithoutSignIn(name, before)
+	tok, err = r.m.Token(context.Background(), name, 0)
+	if err != nil || tok.IDToken == "" {
+		t.Fatalf("no ID token after a restart: %v", err)
+	}
+}
+
+// TestIDTokenKeptAcrossRestart: an IdP that sends an ID token only at
+// sign-in; after a restart `token --id-token` still has one, from the
+// keyring, without a new sign-in.
+func TestIDTokenKeptAcrossRestart(t *testing.T) {
+	r, name, _ := newKeyringRig(t, testidp.Options{})
+	r.idp.OmitIDTokenOnRefresh(true)
+	r.login(name)
+	first, err := r.m.Token(context.Background(), name, 0)
+	if err != nil || first.IDToken == "" {
+		t.Fatalf("no ID token after sign-in: %v", err)
+	}
+	before := r.idp.RefreshCount()
+	r.restart()
+	r.healedWithoutSignIn(name, before)
+	tok, err := r.m.Token(context.Background(), name, 0)
+	if err != nil || tok.IDToken != first.IDToken {
+		t.Fatalf("after a restart and a refresh without an ID token: %v, ID token kept: %v", err, tok.IDToken == first.IDToken)
+	}
+	if !strings.Contains(r.logBuf.String(), "refreshed") || strings.Contains(r.logBuf.String(), first.IDToken) {
+		t.Fatal("the log holds the ID token, or no refresh happened")
+	}
+	// Sign-out forgets it.
+	if err := r.m.Logout(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.keys.Get(name, store.IDToken); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the ID token stayed in the keyring after sign-out: %v", err)
+	}
+}

@@ -108,6 +108,7 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	if tok.RefreshToken != "" && tok.RefreshToken != oldRT {
 		keyringErr = m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken)
 	}
+	m.keepIDToken(s, tok)
 	now := m.clk.Now()
 	m.mu.Lock()
 	if tok.RefreshToken != "" {
@@ -261,6 +262,7 @@ func (m *Manager) adoptImported(s *sess) bool {
 			m.log.Warn("could not store the imported refresh token", "session", s.name, "err", err)
 		}
 	}
+	m.keepIDToken(s, tok)
 	m.mu.Lock()
 	if tok.RefreshToken != "" {
 		s.rt, s.rtLoaded = tok.RefreshToken, true
