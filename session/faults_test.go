@@ -270,3 +270,52 @@ func TestIDTokenKeptAcrossRestart(t *testing.T) {
 		t.Errorf("the ID token stayed in the keyring after sign-out: %v", err)
 	}
 }
+
+// TestUnwritableStateKeepsWorking: with state.json that cannot be written
+// (a full disk, a directory in its place) or a state folder that cannot be
+// created at all (read-only, or a file in the way — both fail for root
+// too), sign-in, refresh and tokens go on with the state in memory, the
+// locks fall back to the runtime folder, and the log warns once, not once
+// per write.
+func TestUnwritableStateKeepsWorking(t *testing.T) {
+	for _, how := range []string{"state.json is a directory", "state folder under a file"} {
+		t.Run(how, func(t *testing.T) {
+			t.Setenv("SSOKEEPER_RUNTIME_DIR", t.TempDir())
+			r, name, _ := newKeyringRig(t, testidp.Options{AccessTokenLifetime: 10 * time.Minute})
+			r.stop()
+			switch how {
+			case "state.json is a directory":
+				os.Remove(filepath.Join(r.dir, "state.json"))
+				if err := os.Mkdir(filepath.Join(r.dir, "state.json"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				blocker := filepath.Join(r.dir, "blocker")
+				if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				r.dir = filepath.Join(blocker, "state")
+			}
+			r.start()
+			r.login(name)
+			for range 3 {
+				before := r.idp.RefreshCount()
+				r.advanceToRefresh(name)
+				r.refreshed(name, before)
+			}
+			if tok, err := r.m.Token(context.Background(), name, 0); err != nil || tok.AccessToken == "" {
+				t.Fatalf("no token with an unwritable state: %v", err)
+			}
+			if st, _ := r.m.Snapshot().Get(name); st.State != health.Healthy || st.LastRefresh == nil {
+				t.Errorf("status with an unwritable state: %+v", st)
+			}
+			if n := strings.Count(r.logBuf.String(), "cannot save the state file"); n != 1 {
+				t.Errorf("the log warns %d times about the state file, want once:\n%s", n, r.logBuf.String())
+			}
+			// A restart with nothing on disk still resumes from the keyring.
+			before := r.idp.RefreshCount()
+			r.restart()
+			r.healedWithoutSignIn(name, before)
+		})
+	}
+}
