@@ -16,6 +16,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/providers"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
@@ -317,5 +318,31 @@ func TestUnwritableStateKeepsWorking(t *testing.T) {
 			r.restart()
 			r.healedWithoutSignIn(name, before)
 		})
+	}
+}
+
+// TestCLIWithLostStateAsksKeyring: a CLI without an agent, with state.json
+// lost, shows a session whose refresh token is in the keyring as usable and
+// gives a token, and one with none as needing a sign-in — not "refreshing".
+func TestCLIWithLostStateAsksKeyring(t *testing.T) {
+	r, name, k := newKeyringRig(t, testidp.Options{})
+	r.login(name)
+	r.stop()
+	os.Remove(filepath.Join(r.dir, "state.json"))
+	other := r.sessionConfig(name + "-never")
+	cfg := &config.Config{Sessions: append(append([]config.Session(nil), r.cfg.Sessions...), other)}
+	m, err := session.New(session.Options{Config: cfg, Secrets: k, StateDir: r.dir, Providers: providers.New, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := m.Snapshot()
+	if st, _ := snap.Get(name); st.State != health.Healthy {
+		t.Errorf("signed-in session with state lost, in a CLI: %s/%s", st.State, st.Reason)
+	}
+	if st, _ := snap.Get(other.Name); st.State != health.NeedsLogin {
+		t.Errorf("never signed in, in a CLI: %s/%s, want needs_login", st.State, st.Reason)
+	}
+	if tok, err := m.Token(context.Background(), name, 0); err != nil || tok.AccessToken == "" {
+		t.Fatalf("CLI token with state lost: %v", err)
 	}
 }

@@ -103,10 +103,41 @@ func New(opts Options) (*Manager, error) {
 		wake:     make(chan struct{}, 1),
 	}
 	m.apply(opts.Config, m.loadState())
+	if !opts.Agent {
+		m.askKeyring()
+	}
 	m.mu.Lock()
 	m.last = m.statusesLocked()
 	m.mu.Unlock()
 	return m, nil
+}
+
+// askKeyring settles, for a CLI without an agent, what state.json could
+// not say: whether the keyring holds a session's refresh token. (The agent
+// refreshes such sessions at once instead.) Without it, `status` would show
+// them refreshing when nothing refreshes.
+func (m *Manager) askKeyring() {
+	m.mu.Lock()
+	var unsure []*sess
+	for _, s := range m.sessions {
+		if s.probe {
+			unsure = append(unsure, s)
+		}
+	}
+	m.mu.Unlock()
+	for _, s := range unsure {
+		rt, err := m.opts.Secrets.Get(s.name, keyRefreshToken)
+		m.mu.Lock()
+		switch {
+		case err == nil && rt != "":
+			s.probe, s.st.HasRefreshToken = false, true // refreshed when a token is asked for
+		case err == nil || errors.Is(err, store.ErrNotFound):
+			s.probe = false // needs a sign-in
+		default:
+			s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(err.Error())
+		}
+		m.mu.Unlock()
+	}
 }
 
 // lifetime is the context refreshes and sign-ins run under.
