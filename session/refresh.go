@@ -237,9 +237,13 @@ func (m *Manager) adoptImported(s *sess) bool {
 	}
 	now := m.clk.Now()
 	m.mu.Lock()
-	// Newer than what we last had (the expiry survives a restart in
-	// state.json; it is zero when that was lost).
+	// Newer than the token we hold; with none in memory (a restart), not
+	// older than the last one we had (its expiry survives in state.json,
+	// to the second as the cache file has it; zero when that was lost).
 	newer := tok.Expiry.After(s.access.Expiry)
+	if s.access.AccessToken == "" {
+		newer = !tok.Expiry.Before(s.access.Expiry.Add(-time.Second))
+	}
 	needsPerson := health.Describe(s.lastReason).State.NeedsAction()
 	m.mu.Unlock()
 	if !newer {

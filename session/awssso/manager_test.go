@@ -179,3 +179,36 @@ func TestBadCacheFileDoesNotBlockSession(t *testing.T) {
 		t.Errorf("a session with nothing to refresh with: next refresh %v, fix %q; want none and a fix", st.NextRefresh, st.Fix)
 	}
 }
+
+// TestStaleCacheDoesNotReplaceRotatedToken: the cache file holds an expired
+// token and a refresh token the IdP has since rotated away (the agent's
+// write of the file was lost), and state.json is gone. The agent must
+// refresh with the keyring's token, not adopt the file's dead one.
+func TestStaleCacheDoesNotReplaceRotatedToken(t *testing.T) {
+	r := newAgentRig(t)
+	r.f.srv.SetRotate(true)
+	s := r.f.srv.NewSession()
+	r.f.seed(t, s, nil)
+	r.start(r.cfg)
+	r.wait("adopted", healthy)
+	if err := r.m.Refresh(context.Background(), r.name); err != nil {
+		t.Fatal(err)
+	}
+	rotated, _ := r.keys.Get(r.name, store.RefreshToken)
+	if rotated == "" || rotated == s.RefreshToken {
+		t.Fatal("the refresh did not rotate the refresh token")
+	}
+	r.stop()
+	r.stop = nil
+	s.ExpiresIn = -time.Minute // the file as it was before the rotation, now expired
+	r.f.seed(t, s, nil)
+	os.Remove(r.stateDir + "/state.json")
+	before := r.f.srv.Count("/token", "")
+	r.start(r.cfg)
+	r.wait("refreshed with the keyring's token", func(st session.Status) bool {
+		return healthy(st) && r.f.srv.Count("/token", "") > before
+	})
+	if rt, _ := r.keys.Get(r.name, store.RefreshToken); rt == s.RefreshToken {
+		t.Fatal("the dead refresh token of the stale cache file replaced the keyring's")
+	}
+}
