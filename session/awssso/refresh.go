@@ -78,13 +78,11 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 		// Most likely the AWS CLI is writing it at this instant: a
 		// transient error, file untouched; the retry reads it whole.
 		return nil, p.cacheReadError(err)
-	case errors.Is(err, errPartial), errors.Is(err, errForeign), errors.Is(err, errNotRegular):
-		// Garbage, empty for good, a symlink, another start URL: nothing
-		// in it is ours. Refresh with our own copy of the registration
-		// and write a valid file in its place.
-		c = nil
 	default:
-		return nil, p.cacheReadError(err) // unreadable (permissions): say so, keep it
+		// Garbage, empty for good, a symlink, another start URL, or not
+		// readable at all: nothing in it is usable. Refresh with our own
+		// copy of the registration and write a valid file in its place.
+		c = nil
 	}
 	reg := p.pickRegistration(c, refreshToken)
 	if reg == nil {
