@@ -14,7 +14,7 @@ import (
 // one, so it is logged, not fatal. Call it without m.mu held.
 func (m *Manager) keepIDToken(s *sess, tok *Tokens) {
 	m.mu.Lock()
-	saved, inMemory := s.idSaved, s.access.IDToken
+	saved, inMemory, looked := s.idSaved, s.access.IDToken, s.idLooked
 	m.mu.Unlock()
 	switch {
 	case tok.IDToken != "" && tok.IDToken != saved:
@@ -25,17 +25,15 @@ func (m *Manager) keepIDToken(s *sess, tok *Tokens) {
 		m.mu.Lock()
 		s.idSaved = tok.IDToken
 		m.mu.Unlock()
-	case tok.IDToken == "" && inMemory == "":
+	case tok.IDToken == "" && inMemory == "" && !looked:
 		id, err := m.opts.Secrets.Get(s.name, store.IDToken)
-		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) {
-				m.log.Warn("could not read the kept ID token from the keyring", "session", s.name, "err", err)
-			}
-			return
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			m.log.Warn("could not read the kept ID token from the keyring", "session", s.name, "err", err)
+			return // asked again at the next refresh
 		}
 		tok.IDToken = id
 		m.mu.Lock()
-		s.idSaved = id
+		s.idSaved, s.idLooked = id, true // asked once: AWS sessions have none
 		m.mu.Unlock()
 	}
 }

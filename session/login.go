@@ -141,7 +141,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	m.mu.Lock()
 	s.rt, s.rtLoaded = "", false
 	s.access = Tokens{}
-	s.idSaved = ""
+	s.idSaved, s.idLooked = "", false
 	s.st = store.SessionState{LoggedOut: true}
 	s.lastReason, s.detail = health.None, ""
 	m.mu.Unlock()

@@ -39,6 +39,7 @@ type runState struct {
 	rtLoaded  bool
 	rtUnsaved bool   // rt is newer than the keyring's copy (the keyring failed)
 	idSaved   string // the ID token the keyring holds, as far as this process knows
+	idLooked  bool   // the keyring was asked for a kept ID token once
 
 	// probe: state.json said nothing about a refresh token (lost, corrupt,
 	// or a session new to it). The keyring is the truth: look there at once
