@@ -62,12 +62,31 @@ func newKeyringRig(t *testing.T, opts testidp.Options) (*rig, string, *faultyKey
 			k.Secrets.Delete(name, key) //nolint:errcheck
 		}
 	})
-	r := newRig(t, opts)
-	r.stop()
+	r := bareRig(t, opts)
 	r.keys = k
 	r.cfg = &config.Config{Sessions: []config.Session{r.sessionConfig(name)}}
 	r.start()
+	// Let the keyring probe of the new session end (it finds nothing), so
+	// that no late write of it lands in a later step of the test.
+	deadline := time.After(15 * time.Second)
+	for settled := false; !settled; {
+		select {
+		case u := <-r.updates:
+			st, _ := u.Snapshot.Get(name)
+			settled = st.State == health.NeedsLogin
+		case <-deadline:
+			t.Fatal("the keyring probe of a new session did not end")
+		}
+	}
 	return r, name, k
+}
+
+// freshUpdates subscribes anew, so that what a test then reads starts with
+// the current snapshot and not with updates queued earlier.
+func (r *rig) freshUpdates() {
+	updates, unsub := r.m.Subscribe()
+	r.updates = updates
+	r.t.Cleanup(unsub)
 }
 
 // healedWithoutSignIn waits until name is healthy after a refresh at the

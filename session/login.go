@@ -79,6 +79,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	now := m.clk.Now()
 	m.mu.Lock()
 	s.st = store.SessionState{SessionStartedAt: now, LastRefresh: now}
+	s.probe = false
 	if s.cfg.MaxSession > 0 {
 		s.st.SessionExpiresAt = now.Add(s.cfg.MaxSession)
 	}

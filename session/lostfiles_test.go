@@ -73,6 +73,7 @@ func TestSessionAddedBackRefreshesFromKeyring(t *testing.T) {
 			r.login(name)
 			r.waitState(name, health.Healthy, health.None)
 			full := r.cfg
+			r.freshUpdates()
 			r.m.Reload(&config.Config{}, nil)
 			if _, ok := r.m.Snapshot().Get(name); ok {
 				t.Fatal("the session stayed after it left the config")

@@ -58,6 +58,15 @@ func (s *syncBuffer) String() string {
 
 func newRig(t *testing.T, opts testidp.Options) *rig {
 	t.Helper()
+	r := bareRig(t, opts)
+	r.cfg = &config.Config{Sessions: []config.Session{r.sessionConfig("work")}}
+	r.start()
+	return r
+}
+
+// bareRig is a rig with no configuration and no manager started yet.
+func bareRig(t *testing.T, opts testidp.Options) *rig {
+	t.Helper()
 	r := &rig{
 		t:       t,
 		idp:     testidp.Start(t, opts),
@@ -67,8 +76,6 @@ func newRig(t *testing.T, opts testidp.Options) *rig {
 		logBuf:  &syncBuffer{},
 	}
 	r.keys = r.secrets
-	r.cfg = &config.Config{Sessions: []config.Session{r.sessionConfig("work")}}
-	r.start()
 	return r
 }
 

@@ -43,6 +43,17 @@ func (m *Manager) doRefresh(s *sess, force bool) error {
 	}
 	ctx, cancel := context.WithTimeout(m.lifetime(), 2*m.opts.HTTPTimeout)
 	defer cancel()
+	m.mu.Lock()
+	probing := s.probe
+	m.mu.Unlock()
+	if _, isImporter := s.prov.(Importer); probing && !isImporter {
+		// Ask the keyring first, without the lock: a session that was
+		// never signed in must not hold up a sign-in waiting for it, nor
+		// callers joining it.
+		if _, err := m.refreshToken(ctx, s); err != nil {
+			return err
+		}
+	}
 	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
 	if err != nil {
 		return fmt.Errorf("%s: could not lock the session for refresh: %w", s.name, err)
