@@ -71,6 +71,7 @@ type evalInput struct {
 	configReason    health.Reason // a configuration problem of this session
 	lastReason      health.Reason // the diagnosis of the last failure, None after success
 	hasRefreshToken bool
+	probing         bool // the keyring has not been asked for a refresh token yet
 	accessExpiry    time.Time
 	sessionEnd      time.Time // zero when unknown
 	refreshing      bool
@@ -98,6 +99,11 @@ func evaluate(in evalInput) (health.State, health.Reason) {
 	}
 	accessValid := in.accessExpiry.After(in.now)
 	if !in.hasRefreshToken && !accessValid {
+		if in.probing {
+			// Not known to be missing: state.json was lost or never knew.
+			// The keyring is asked at once; until it answers, say so.
+			return health.Refreshing, health.None
+		}
 		return health.NeedsLogin, health.RefreshTokenMissing
 	}
 	if in.skewTolerance > 0 && (in.skew > in.skewTolerance || -in.skew > in.skewTolerance) {
