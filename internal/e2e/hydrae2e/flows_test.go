@@ -1,0 +1,177 @@
+//go:build linux
+
+package hydrae2e
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
+)
+
+// TestSignInWithPKCE: `ssokeeper login` signs in at Hydra through the
+// browser with PKCE (S256; Hydra is set to refuse public clients without
+// it), and the session hands out Hydra's access token.
+func TestSignInWithPKCE(t *testing.T) {
+	r := newRig(t, lifespans{CodeAccess: "1h"})
+	r.startAgent()
+	r.signIn(runCLI)
+
+	b, _ := readLines(r.browsed)
+	auth, err := url.Parse(b[0])
+	if err != nil || !strings.HasPrefix(b[0], r.hydra.issuer+"/oauth2/auth?") {
+		t.Fatalf("the browser opened %q, want Hydra's authorization endpoint", b[0])
+	}
+	q := auth.Query()
+	if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 || q.Get("state") == "" || q.Get("nonce") == "" {
+		t.Errorf("authorization request lacks PKCE S256, state or nonce: %q", q)
+	}
+	if st := status(t, runCLI, r.name); st.State != health.Healthy {
+		t.Errorf("after sign-in: %s/%s %s", st.State, st.Reason, st.Detail)
+	}
+	res := runCLI("token", r.name)
+	if res.code != 0 || !r.hydra.active(strings.TrimSpace(res.stdout)) {
+		t.Errorf("token: %s (want an access token Hydra's introspection calls active)", res)
+	}
+	if !r.hydra.active(r.refreshToken()) {
+		t.Error("Hydra's introspection says the stored refresh token is inactive")
+	}
+}
+
+// TestBackgroundRotations: the agent refreshes every two seconds in the
+// background while tools ask for tokens all the time. Hydra rotates the
+// refresh token on every use and revokes the chain when an old one is
+// used again, so twelve refreshes without a refusal prove one writer.
+func TestBackgroundRotations(t *testing.T) {
+	r := newRig(t, lifespans{CodeAccess: "4s", RefreshAccess: "4s"})
+	r.startAgent()
+	r.signIn(runCLI)
+	first := r.refreshToken()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*wait)
+	defer cancel()
+	var calls atomic.Int32
+	done := make(chan struct{})
+	tool := runBinary(t) // processes, as tools are: each call's connection ends with it
+	for range 4 { // tools asking while the agent refreshes
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for ctx.Err() == nil {
+				calls.Add(1)
+				if res := tool("token", r.name, "--min-valid", "1s"); res.code != 0 {
+					t.Errorf("token during rotations: %s", res)
+					return
+				}
+			}
+		}()
+	}
+	r.hydra.proxy.awaitRefreshes(t, ctx, 12)
+	cancel()
+	for range 4 {
+		<-done
+	}
+	t.Logf("%d token calls during the rotations", calls.Load())
+	if st := status(t, runCLI, r.name); st.State != health.Healthy && st.State != health.Refreshing {
+		t.Errorf("after the rotations: %s/%s %s", st.State, st.Reason, st.Detail)
+	}
+	last := r.refreshToken()
+	if last == first || r.hydra.active(first) || !r.hydra.active(last) {
+		t.Errorf("want the first refresh token rotated away (inactive) and the stored one active")
+	}
+}
+
+// TestConcurrentTokenCallsWithAgent: 100 `token` calls at once for a
+// session that is due cause one refresh at Hydra, and all get its token.
+func TestConcurrentTokenCallsWithAgent(t *testing.T) {
+	// The sign-in's token lives 30 s, under token's default --min-valid of
+	// 60 s: every call needs a refresh. The refreshed one lives an hour.
+	r := newRig(t, lifespans{CodeAccess: "30s", RefreshAccess: "1h"})
+	r.startAgent()
+	r.signIn(runCLI)
+
+	results := concurrently(100, func() result { return runCLI("token", r.name) })
+	checkTokens(t, r, results)
+	if n, failures := r.hydra.proxy.counts(); n != 1 || len(failures) > 0 {
+		t.Errorf("Hydra granted %d refreshes and refused %q, want exactly one refresh", n, failures)
+	}
+}
+
+// checkTokens: every call printed the same access token, active at Hydra.
+func checkTokens(t *testing.T, r *rig, results []result) {
+	t.Helper()
+	tokens := map[string]int{}
+	for i, res := range results {
+		if res.code != 0 || strings.TrimSpace(res.stdout) == "" {
+			t.Errorf("token call %d: %s", i, res)
+			continue
+		}
+		tokens[strings.TrimSpace(res.stdout)]++
+	}
+	for tok := range tokens {
+		if !r.hydra.active(tok) {
+			t.Errorf("a token handed out is not active at Hydra")
+		}
+	}
+}
+
+// TestRevokedAtHydra: an administrator revokes the user's sessions at
+// Hydra; the next refresh says the refresh token was revoked, keeps
+// nothing, and tools are told to sign in.
+func TestRevokedAtHydra(t *testing.T) {
+	r := newRig(t, lifespans{CodeAccess: "1h", RefreshAccess: "1h"})
+	r.startAgent()
+	r.signIn(runCLI)
+	rt := r.refreshToken()
+
+	r.hydra.revokeUser()
+	if r.hydra.active(rt) {
+		t.Fatal("the refresh token is still active after the admin revoked the user's sessions")
+	}
+	if res := runCLI("refresh", r.name); res.code != 1 {
+		t.Errorf("refresh after revocation: %s, want exit 1", res)
+	}
+	_, failures := r.hydra.proxy.counts()
+	t.Logf("Hydra's reply to the revoked refresh token: %q", failures)
+	st := status(t, runCLI, r.name)
+	if st.State != health.NeedsLogin || st.Reason != health.RefreshTokenRevoked {
+		t.Errorf("after revocation: %s/%s (%s), want needs_login/refresh_token_revoked", st.State, st.Reason, st.Detail)
+	}
+	if _, err := r.secrets.Get(r.name, "refresh_token"); err == nil {
+		t.Error("the revoked refresh token is still in the keyring")
+	}
+	res := runCLI("token", r.name, "--min-valid", "2h")
+	if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "refresh token revoked") || !strings.Contains(res.stderr, "ssokeeper login "+r.name) {
+		t.Errorf("token after revocation: %s", res)
+	}
+	r.signIn(runCLI) // and one sign-in repairs it
+	if st := status(t, runCLI, r.name); st.State != health.Healthy {
+		t.Errorf("after signing in again: %s/%s", st.State, st.Reason)
+	}
+}
+
+// TestLogoutRevokesAtHydra: `ssokeeper logout` revokes the refresh token at
+// Hydra (RFC 7009), as Hydra's introspection confirms, and forgets it.
+func TestLogoutRevokesAtHydra(t *testing.T) {
+	r := newRig(t, lifespans{CodeAccess: "1h"})
+	r.startAgent()
+	r.signIn(runCLI)
+	rt := r.refreshToken()
+	if !r.hydra.active(rt) {
+		t.Fatal("the refresh token is inactive before logout")
+	}
+	if res := runCLI("logout", r.name); res.code != 0 {
+		t.Fatalf("logout: %s", res)
+	}
+	if r.hydra.active(rt) {
+		t.Error("Hydra's introspection says the refresh token is still active after logout")
+	}
+	if _, err := r.secrets.Get(r.name, "refresh_token"); err == nil {
+		t.Error("the refresh token is still in the keyring after logout")
+	}
+	if st := status(t, runCLI, r.name); st.State != health.LoggedOut {
+		t.Errorf("after logout: %s/%s", st.State, st.Reason)
+	}
+}
