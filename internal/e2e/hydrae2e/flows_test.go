@@ -56,7 +56,7 @@ func TestBackgroundRotations(t *testing.T) {
 	var calls atomic.Int32
 	done := make(chan struct{})
 	tool := runBinary(t) // processes, as tools are: each call's connection ends with it
-	for range 4 { // tools asking while the agent refreshes
+	for range 4 {        // tools asking while the agent refreshes
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for ctx.Err() == nil {
