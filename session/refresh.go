@@ -174,9 +174,12 @@ func (m *Manager) failed(s *sess, d health.Diagnosis, cause error) error {
 		s.rt, s.rtLoaded = "", false
 		s.st.HasRefreshToken = false
 	}
-	if d.Transient {
+	switch {
+	case d.Transient:
 		s.st.NextRefresh = now.Add(backoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
-	} else {
+	case health.RetriesSlowly(d.Reason):
+		s.st.NextRefresh = now.Add(slowBackoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
+	default:
 		s.st.NextRefresh = time.Time{}
 	}
 	failures := s.st.ConsecutiveFailures

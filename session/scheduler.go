@@ -68,7 +68,8 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 	for _, name := range m.order {
 		s := m.sessions[name]
 		st := s.status(now, m.skewOK)
-		if st.State.NeedsAction() || st.State == health.LoggedOut || s.prov == nil {
+		waits := st.State.NeedsAction() && !health.RetriesSlowly(st.Reason)
+		if waits || st.State == health.LoggedOut || s.prov == nil {
 			continue
 		}
 		if r := s.st.NextRefresh; !r.IsZero() && s.refreshing == nil && s.login == nil {

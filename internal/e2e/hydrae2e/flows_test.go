@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
@@ -118,8 +119,10 @@ func checkTokens(t *testing.T, r *rig, results []result) {
 }
 
 // TestRevokedAtHydra: an administrator revokes the user's sessions at
-// Hydra; the next refresh says the refresh token was revoked, keeps
-// nothing, and tools are told to sign in.
+// Hydra; the next refresh needs a sign-in, keeps nothing, and tools are
+// told to sign in. Hydra deletes revoked tokens, so all it can say is
+// "The refresh token is malformed or not valid" after RFC 6749's catch-all
+// text: refresh_token_invalid, the rejection whose cause is not stated.
 func TestRevokedAtHydra(t *testing.T) {
 	r := newRig(t, lifespans{CodeAccess: "1h", RefreshAccess: "1h"})
 	r.startAgent()
@@ -136,14 +139,14 @@ func TestRevokedAtHydra(t *testing.T) {
 	_, failures := r.hydra.proxy.counts()
 	t.Logf("Hydra's reply to the revoked refresh token: %q", failures)
 	st := status(t, runCLI, r.name)
-	if st.State != health.NeedsLogin || st.Reason != health.RefreshTokenRevoked {
-		t.Errorf("after revocation: %s/%s (%s), want needs_login/refresh_token_revoked", st.State, st.Reason, st.Detail)
+	if st.State != health.NeedsLogin || st.Reason != health.RefreshTokenInvalid || st.Detail != "invalid_grant: The refresh token is malformed or not valid." {
+		t.Errorf("after revocation: %s/%s (%s), want needs_login/refresh_token_invalid with Hydra's hint", st.State, st.Reason, st.Detail)
 	}
 	if _, err := r.secrets.Get(r.name, "refresh_token"); err == nil {
 		t.Error("the revoked refresh token is still in the keyring")
 	}
 	res := runCLI("token", r.name, "--min-valid", "2h")
-	if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "refresh token revoked") || !strings.Contains(res.stderr, "ssokeeper login "+r.name) {
+	if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, health.Describe(health.RefreshTokenInvalid).Title) || !strings.Contains(res.stderr, "ssokeeper login "+r.name) {
 		t.Errorf("token after revocation: %s", res)
 	}
 	r.signIn(runCLI) // and one sign-in repairs it
@@ -173,5 +176,30 @@ func TestLogoutRevokesAtHydra(t *testing.T) {
 	}
 	if st := status(t, runCLI, r.name); st.State != health.LoggedOut {
 		t.Errorf("after logout: %s/%s", st.State, st.Reason)
+	}
+}
+
+// TestRefreshTokenExpiredAtHydra: the refresh token from the sign-in lives
+// one second at Hydra; the refresh after it says it expired.
+func TestRefreshTokenExpiredAtHydra(t *testing.T) {
+	r := newRig(t, lifespans{CodeAccess: "1h", CodeRefresh: "1s"})
+	r.startAgent()
+	r.signIn(runCLI)
+	rt := r.refreshToken()
+	deadline := time.Now().Add(wait)
+	for r.hydra.active(rt) { // Hydra's clock decides when it has expired
+		if time.Now().After(deadline) {
+			t.Fatal("the refresh token is still active at Hydra")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if res := runCLI("refresh", r.name); res.code != 1 {
+		t.Errorf("refresh with the expired refresh token: %s, want exit 1", res)
+	}
+	_, failures := r.hydra.proxy.counts()
+	t.Logf("Hydra's reply to the expired refresh token: %q", failures)
+	st := status(t, runCLI, r.name)
+	if st.State != health.NeedsLogin || st.Reason != health.RefreshTokenExpired || st.Detail != "invalid_grant: The refresh token expired." {
+		t.Errorf("after expiry: %s/%s (%s), want needs_login/refresh_token_expired", st.State, st.Reason, st.Detail)
 	}
 }

@@ -232,6 +232,7 @@ func (h *hydra) do(method, path string, in, out any) error {
 type lifespans struct {
 	CodeAccess    string `json:"authorization_code_grant_access_token_lifespan,omitempty"`
 	RefreshAccess string `json:"refresh_token_grant_access_token_lifespan,omitempty"`
+	CodeRefresh   string `json:"authorization_code_grant_refresh_token_lifespan,omitempty"`
 }
 
 // newClient registers a public client, as ssokeeper is one: PKCE, no
@@ -251,6 +252,9 @@ func (h *hydra) newClient(l lifespans) string {
 	}
 	if l.RefreshAccess != "" {
 		in["refresh_token_grant_access_token_lifespan"] = l.RefreshAccess
+	}
+	if l.CodeRefresh != "" {
+		in["authorization_code_grant_refresh_token_lifespan"] = l.CodeRefresh
 	}
 	var out struct {
 		ClientID string `json:"client_id"`
@@ -336,9 +340,9 @@ type tokenProxy struct {
 
 	mu        sync.Mutex
 	target    *httputil.ReverseProxy
-	refreshes int      // refresh requests Hydra answered 200
-	failures  []string // Hydra's error replies to refresh requests: "400 {…}"
-	hold      func()   // when set, each refresh request calls it before going on
+	refreshes int         // refresh requests Hydra answered 200
+	failures  []string    // Hydra's error replies to refresh requests: "400 {…}"
+	hold      func() bool // when set, each refresh request asks it whether to go on to Hydra
 }
 
 func newTokenProxy(t *testing.T) *tokenProxy {
@@ -374,11 +378,15 @@ func (p *tokenProxy) serve(w http.ResponseWriter, r *http.Request) {
 		target.ServeHTTP(w, r)
 		return
 	}
-	if hold != nil {
-		hold()
+	if hold != nil && !hold() {
+		http.Error(w, "dropped by the test", http.StatusBadGateway)
+		return
 	}
+	// A request that left its client goes on to Hydra even when the client
+	// is gone meanwhile (killed): as on a real network, Hydra may still
+	// have received it.
 	rec := httptest.NewRecorder()
-	target.ServeHTTP(rec, r)
+	target.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
 	p.mu.Lock()
 	if rec.Code == http.StatusOK {
 		p.refreshes++
@@ -400,8 +408,9 @@ func (p *tokenProxy) counts() (int, []string) {
 	return p.refreshes, append([]string(nil), p.failures...)
 }
 
-// holdRefreshes makes every refresh request wait for f.
-func (p *tokenProxy) holdRefreshes(f func()) {
+// holdRefreshes makes every refresh request wait for f, which says
+// whether it goes on to Hydra or is dropped.
+func (p *tokenProxy) holdRefreshes(f func() bool) {
 	p.mu.Lock()
 	p.hold = f
 	p.mu.Unlock()
