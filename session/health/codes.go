@@ -54,7 +54,7 @@ var providerCodes = map[string]Reason{
 
 // accountText matches errors that name the account as the cause.
 var (
-	accountText  = regexp.MustCompile(`\b(user|account|member|organi[sz]ation|org)\b[^.;]{0,30}\b(is |was |has been )?(disabled|locked|deleted|deactivated|suspended|inactive|blocked|frozen|not found|does not exist|doesn't exist|no longer exists)\b|\b(disabled|locked|deleted|deactivated|suspended|inactive|blocked)( (user|account|member))\b|\blocked out\b`)
+	accountText  = regexp.MustCompile(`\b(user|account|member|organi[sz]ation|org)\b[^.;]{0,30}\b(is |was |has been )?(disabled|locked|deleted|deactivated|suspended|inactive|not active|blocked|frozen|not found|does not exist|doesn't exist|no longer exists)\b|\b(disabled|locked|deleted|deactivated|suspended|inactive|blocked)( (user|account|member))\b|\blocked out\b`)
 	passwordText = regexp.MustCompile(`password (has |is )?expired|expired password|password must be changed|must change (your |the )?password|password (change|reset) (is )?required|password needs to be (changed|reset)`)
 )
 
@@ -82,6 +82,12 @@ func namesRefreshToken(text string) bool {
 // their own hint, if any, after it. It names every cause at once
 // ("invalid, expired, revoked…"), so only the hint tells which.
 var rfcGrantText = regexp.MustCompile(`(?i)the provided authorization grant( \(e\.g\., authorization code, resource owner credentials\))?( or refresh token)? is invalid, expired, revoked, does not match the redirection uri used in the authorization request, or was issued to another client\.?`)
+
+// catchAllText lists every cause at once in other words ("invalid,
+// expired, or revoked"): it says as little as a bare invalid_grant.
+func catchAllText(text string) bool {
+	return containsAny(text, "invalid, expired, or revoked", "invalid, expired or revoked", "invalid, expired, revoked")
+}
 
 func stripRFCText(desc string) string {
 	return strings.TrimSpace(rfcGrantText.ReplaceAllString(desc, ""))

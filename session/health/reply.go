@@ -135,6 +135,8 @@ func grantReason(text string) Reason {
 		return r
 	}
 	switch {
+	case catchAllText(text):
+		return RefreshTokenInvalid
 	case containsAny(text, "expired or revoked", "invalid or expired"):
 		return RefreshTokenExpired
 	case containsAny(text, "revoked", "stale", "doesn't have required client", "reuse", "already used",
