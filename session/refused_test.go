@@ -2,12 +2,14 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
@@ -37,11 +39,49 @@ func TestUnknownRefusalKeepsTokenAndRetriesSlowly(t *testing.T) {
 		t.Errorf("next try in %v, want about an hour", wait)
 	}
 	planned := *st.NextRefresh
+	// Tools are told at once, with the IdP's words, and cause no request.
+	_, err := r.m.Token(context.Background(), "work", 2*time.Hour)
+	var ae *session.ActionError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "invalid_target: The requested resource") {
+		t.Errorf("token: %v, want an ActionError naming the IdP's answer", err)
+	}
 
 	r.restart()
 	st = r.waitState("work", health.NeedsLogin, health.IdPRefused)
 	if st.NextRefresh == nil || !st.NextRefresh.Equal(planned) {
 		t.Errorf("after a restart the next try is %v, want %v", st.NextRefresh, planned)
+	}
+
+	// The slow retry fails again: the same incident, so no state change a
+	// notifier would announce anew, and the next wait doubles.
+	for drained := false; !drained; {
+		select {
+		case <-r.updates:
+		default:
+			drained = true
+		}
+	}
+	r.advanceToRefresh("work")
+	deadline := time.After(15 * time.Second)
+	for again := false; !again; {
+		select {
+		case u := <-r.updates:
+			for _, ev := range u.Events {
+				if ev.Kind == session.StateChanged && ev.Session == "work" {
+					t.Errorf("the slow retry changed the state: %s -> %s/%s", ev.From, ev.To, ev.Reason)
+				}
+			}
+			st, _ = u.Snapshot.Get("work")
+			again = st.ConsecutiveFailures == 2
+		case <-deadline:
+			t.Fatal("the slow retry did not happen")
+		}
+	}
+	if st.State != health.NeedsLogin || st.Reason != health.IdPRefused || st.NextRefresh == nil {
+		t.Fatalf("after the second refusal: %+v", st)
+	}
+	if wait := st.NextRefresh.Sub(r.clk.Now()); wait < 96*time.Minute-time.Second || wait > 144*time.Minute+time.Second {
+		t.Errorf("second wait %v, want about two hours", wait)
 	}
 
 	// The cause passes at the IdP: the slow retry heals the session alone.
