@@ -40,13 +40,20 @@ var (
 	tempDirs  []string // removed by TestMain
 )
 
-// buildHydra builds Hydra once per test run. The Go build cache keeps the
-// compiled packages, so only the first build on a machine is slow; a later
-// run only links. Without the toolchain it needs (gcc for cgo, the module
+// buildHydra builds Hydra once per test run, unless scripts/test.sh built
+// it already ($SSOKEEPER_HYDRA_BIN). The Go build cache keeps the compiled
+// packages, so only the first build on a machine is slow; a later run
+// only links. Without the toolchain it needs (gcc for cgo, the module
 // proxy) the test skips, or fails under scripts/test.sh.
 func buildHydra(t *testing.T) string {
 	t.Helper()
 	hydraOnce.Do(func() {
+		if bin := os.Getenv("SSOKEEPER_HYDRA_BIN"); bin != "" { // built by scripts/test.sh
+			if _, hydraErr = os.Stat(bin); hydraErr == nil {
+				hydraBin = bin
+			}
+			return
+		}
 		if _, err := exec.LookPath("gcc"); err != nil {
 			hydraErr = errors.New("gcc is not installed (Hydra's sqlite store needs cgo; Debian packages gcc, libc6-dev)")
 			return
