@@ -347,13 +347,14 @@ type tokenProxy struct {
 
 	mu        sync.Mutex
 	target    *httputil.ReverseProxy
-	refreshes int         // refresh requests Hydra answered 200
-	failures  []string    // Hydra's error replies to refresh requests: "400 {…}"
-	hold      func() bool // when set, each refresh request asks it whether to go on to Hydra
+	refreshes int           // refresh requests Hydra answered 200
+	failures  []string      // Hydra's error replies to refresh requests: "400 {…}"
+	hold      func() bool   // when set, each refresh request asks it whether to go on to Hydra
+	changed   chan struct{} // closed (and replaced) when a refresh is counted
 }
 
 func newTokenProxy(t *testing.T) *tokenProxy {
-	p := &tokenProxy{}
+	p := &tokenProxy{changed: make(chan struct{})}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 	return p
@@ -400,6 +401,8 @@ func (p *tokenProxy) serve(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p.failures = append(p.failures, fmt.Sprintf("%d %s", rec.Code, strings.TrimSpace(rec.Body.String())))
 	}
+	close(p.changed)
+	p.changed = make(chan struct{})
 	p.mu.Unlock()
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
@@ -428,9 +431,12 @@ func (p *tokenProxy) holdRefreshes(f func() bool) {
 func (p *tokenProxy) awaitRefreshes(t *testing.T, ctx context.Context, n int) {
 	t.Helper()
 	for {
-		got, failures := p.counts()
-		if len(failures) > 0 {
-			t.Fatalf("hydra refused a refresh after %d granted: %q", got, failures)
+		p.mu.Lock()
+		got, failures, changed := p.refreshes, len(p.failures), p.changed
+		p.mu.Unlock()
+		if failures > 0 {
+			_, all := p.counts()
+			t.Fatalf("hydra refused a refresh after %d granted: %q", got, all)
 		}
 		if got >= n {
 			return
@@ -438,7 +444,7 @@ func (p *tokenProxy) awaitRefreshes(t *testing.T, ctx context.Context, n int) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("hydra granted %d refreshes, want %d", got, n)
-		case <-time.After(50 * time.Millisecond):
+		case <-changed:
 		}
 	}
 }
