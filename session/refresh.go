@@ -263,11 +263,14 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 	now := m.clk.Now()
 	tok, ok := s.access, fresh(now)
 	st := s.status(now, m.skewOK)
+	// A refused session is tried again once its slow retry is due, also
+	// without an agent to schedule it.
+	retryDue := health.RetriesSlowly(st.Reason) && !s.st.NextRefresh.IsZero() && !now.Before(s.st.NextRefresh)
 	m.mu.Unlock()
 	if ok {
 		return tok, nil
 	}
-	if st.State.NeedsAction() || st.State == health.LoggedOut {
+	if (st.State.NeedsAction() && !retryDue) || st.State == health.LoggedOut {
 		return Tokens{}, &ActionError{Status: st}
 	}
 	refreshErr := m.refresh(ctx, s, false, fresh)

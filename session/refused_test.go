@@ -3,14 +3,17 @@ package session_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/logging"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/providers"
 )
 
 // An error code no table names (RFC 8707 invalid_target here) is a
@@ -91,4 +94,38 @@ func TestUnknownRefusalKeepsTokenAndRetriesSlowly(t *testing.T) {
 	before := r.idp.RefreshCount()
 	r.advanceToRefresh("work")
 	r.refreshed("work", before)
+}
+
+// Without an agent nothing schedules the slow retry: a token request
+// makes it once it is due, and not before.
+func TestUnknownRefusalRetriedByTokenWhenDue(t *testing.T) {
+	r := newRig(t, testidp.Options{})
+	r.login("work")
+	r.stop()
+	// The command line's manager: no Run, so no scheduler.
+	m, err := session.New(session.Options{
+		Config: r.cfg, Secrets: r.secrets, StateDir: r.dir, Providers: providers.New,
+		Clock: r.clk, Logger: logging.New(r.logBuf, slog.LevelDebug), HTTPTimeout: 2 * time.Second, Seed: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.m = m
+	r.idp.FailWith(http.StatusBadRequest, http.Header{"Content-Type": {"application/json"}}, `{"error":"invalid_target"}`)
+	r.m.Refresh(context.Background(), "work") //nolint:errcheck
+	st, _ := r.m.Snapshot().Get("work")
+	if st.Reason != health.IdPRefused || st.NextRefresh == nil {
+		t.Fatalf("after the refusal: %+v", st)
+	}
+	if err := r.idp.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	before := r.idp.RefreshCount()
+	if _, err := r.m.Token(context.Background(), "work", 2*time.Hour); err == nil || r.idp.RefreshCount() != before {
+		t.Fatalf("token before the retry is due: err %v, %d refreshes; want an error and none", err, r.idp.RefreshCount()-before)
+	}
+	r.clk.Advance(st.NextRefresh.Sub(r.clk.Now()) + time.Second)
+	if _, err := r.m.Token(context.Background(), "work", time.Minute); err != nil || r.idp.RefreshCount() != before+1 {
+		t.Fatalf("token once the retry is due: err %v, %d refreshes; want a token from one refresh", err, r.idp.RefreshCount()-before)
+	}
 }
