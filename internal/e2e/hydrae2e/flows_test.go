@@ -4,6 +4,7 @@ package hydrae2e
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -201,5 +202,28 @@ func TestRefreshTokenExpiredAtHydra(t *testing.T) {
 	st := status(t, runCLI, r.name)
 	if st.State != health.NeedsLogin || st.Reason != health.RefreshTokenExpired || st.Detail != "invalid_grant: The refresh token expired." {
 		t.Errorf("after expiry: %s/%s (%s), want needs_login/refresh_token_expired", st.State, st.Reason, st.Detail)
+	}
+}
+
+// TestClientDeletedAtHydra: an administrator deletes ssokeeper's client at
+// Hydra. The refresh is refused for the client, not the token: the
+// session asks for the configuration to be fixed and keeps the token.
+func TestClientDeletedAtHydra(t *testing.T) {
+	r := newRig(t, lifespans{CodeAccess: "1h"})
+	r.startAgent()
+	r.signIn(runCLI)
+	rt := r.refreshToken()
+	r.hydra.call(http.MethodDelete, "/admin/clients/"+url.PathEscape(r.clientID), nil, nil)
+	if res := runCLI("refresh", r.name); res.code == 0 {
+		t.Errorf("refresh with a deleted client: %s, want a failure", res)
+	}
+	_, failures := r.hydra.proxy.counts()
+	t.Logf("Hydra's reply for a deleted client: %q", failures)
+	st := status(t, runCLI, r.name)
+	if st.State != health.ConfigError || st.Reason != health.ClientMisconfigured {
+		t.Errorf("after the client was deleted: %s/%s (%s), want config_error/client_misconfigured", st.State, st.Reason, st.Detail)
+	}
+	if got, _ := r.secrets.Get(r.name, "refresh_token"); got != rt {
+		t.Error("a refusal of the client discarded the refresh token")
 	}
 }
