@@ -305,6 +305,10 @@ func (e *ActionError) Error() string {
 	if what == "" {
 		what = string(st.State)
 	}
+	if health.RetriesSlowly(st.Reason) {
+		// What is known is the IdP's own answer: show it with the fix.
+		return fmt.Sprintf("%s: %s (%s). %s", st.Name, what, st.Detail, info.Fix)
+	}
 	switch st.State {
 	case health.ConfigError:
 		return fmt.Sprintf("%s: %s. %s", st.Name, what, info.Fix)

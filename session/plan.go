@@ -13,6 +13,8 @@ const (
 	maxMargin       = 10 * time.Minute
 	firstBackoff    = 5 * time.Second
 	maxBackoff      = 5 * time.Minute
+	firstSlowRetry  = time.Hour // a definite refusal no table names
+	maxSlowRetry    = 8 * time.Hour
 	defaultWarn     = 15 * time.Minute
 	defaultSkewTol  = 2 * time.Minute
 	loginTimeout    = 5 * time.Minute
@@ -57,6 +59,24 @@ func backoff(failures int, retryAfter time.Duration, rnd *rand.Rand) time.Durati
 		d *= 2
 	}
 	d = min(d, maxBackoff)
+	if rnd != nil {
+		spread := int64(d / 5)
+		d += time.Duration(rnd.Int64N(2*spread+1) - spread)
+	}
+	return max(d, retryAfter)
+}
+
+// slowBackoff is the wait after a definite refusal that keeps the refresh
+// token (health.RetriesSlowly): an hour, doubling up to 8 hours, with the
+// same jitter and Retry-After floor as backoff. Slow enough never to
+// hammer an IdP that said no; soon enough to recover by itself when the
+// cause passes.
+func slowBackoff(failures int, retryAfter time.Duration, rnd *rand.Rand) time.Duration {
+	d := firstSlowRetry
+	for i := 1; i < failures && d < maxSlowRetry; i++ {
+		d *= 2
+	}
+	d = min(d, maxSlowRetry)
 	if rnd != nil {
 		spread := int64(d / 5)
 		d += time.Duration(rnd.Int64N(2*spread+1) - spread)

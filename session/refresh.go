@@ -189,9 +189,12 @@ func (m *Manager) failed(s *sess, d health.Diagnosis, cause error) error {
 		s.rt, s.rtLoaded = "", false
 		s.st.HasRefreshToken = false
 	}
-	if d.Transient {
+	switch {
+	case d.Transient:
 		s.st.NextRefresh = now.Add(backoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
-	} else {
+	case health.RetriesSlowly(d.Reason):
+		s.st.NextRefresh = now.Add(slowBackoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
+	default:
 		s.st.NextRefresh = time.Time{}
 	}
 	failures := s.st.ConsecutiveFailures
@@ -312,11 +315,14 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 	now := m.clk.Now()
 	tok, ok := s.access, fresh(now)
 	st := s.status(now, m.skewOK)
+	// A refused session is tried again once its slow retry is due, also
+	// without an agent to schedule it.
+	retryDue := health.RetriesSlowly(st.Reason) && !s.st.NextRefresh.IsZero() && !now.Before(s.st.NextRefresh)
 	m.mu.Unlock()
 	if ok {
 		return tok, nil
 	}
-	if st.State.NeedsAction() || st.State == health.LoggedOut {
+	if (st.State.NeedsAction() && !retryDue) || st.State == health.LoggedOut {
 		return Tokens{}, &ActionError{Status: st}
 	}
 	refreshErr := m.refresh(ctx, s, false, fresh)

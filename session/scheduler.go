@@ -74,7 +74,8 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 				adopt = append(adopt, s) // the others adopt when they refresh
 			}
 		}
-		if st.State.NeedsAction() || st.State == health.LoggedOut || s.prov == nil {
+		waits := st.State.NeedsAction() && !health.RetriesSlowly(st.Reason)
+		if waits || st.State == health.LoggedOut || s.prov == nil {
 			continue
 		}
 		if r := s.st.NextRefresh; !r.IsZero() && s.refreshing == nil && s.login == nil {

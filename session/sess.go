@@ -159,7 +159,7 @@ func (s *sess) status(now time.Time, skewTol time.Duration) Status {
 	if reason == health.ClockSkew {
 		st.Detail = "local clock is " + skewWords(skew) + " than the identity provider's"
 	}
-	if !state.NeedsAction() && state != health.LoggedOut {
+	if (!state.NeedsAction() || health.RetriesSlowly(reason)) && state != health.LoggedOut {
 		st.NextRefresh = timePtr(s.st.NextRefresh)
 	}
 	return st
