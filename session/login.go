@@ -74,9 +74,11 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	if tok.RefreshToken != "" {
 		keyringErr = m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken)
 	}
+	m.keepIDToken(s, tok)
 	now := m.clk.Now()
 	m.mu.Lock()
 	s.st = store.SessionState{SessionStartedAt: now, LastRefresh: now}
+	s.probe = false
 	if s.cfg.MaxSession > 0 {
 		s.st.SessionExpiresAt = now.Add(s.cfg.MaxSession)
 	}
@@ -128,6 +130,9 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	if err := m.opts.Secrets.Delete(s.name, keyRefreshToken); err != nil {
 		return &Error{Session: name, Op: "could not delete the refresh token from the keyring", Err: err}
 	}
+	if err := m.opts.Secrets.Delete(s.name, store.IDToken); err != nil {
+		m.log.Warn("could not delete the kept ID token from the keyring", "session", name, "err", err)
+	}
 	if rc, ok := s.prov.(interface{ RemoveCache() error }); ok {
 		if err := rc.RemoveCache(); err != nil {
 			m.log.Warn("could not remove the provider's token cache", "session", name, "err", err)
@@ -136,6 +141,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	m.mu.Lock()
 	s.rt, s.rtLoaded = "", false
 	s.access = Tokens{}
+	s.idSaved, s.idLooked = "", false
 	s.st = store.SessionState{LoggedOut: true}
 	s.lastReason, s.detail = health.None, ""
 	m.mu.Unlock()

@@ -59,6 +59,8 @@ type Manager struct {
 
 	loginQueue sync.Mutex // interactive sign-ins one at a time
 	stateMu    sync.Mutex // serialises state.json writes in this process
+	// stateFailing: the last write of state.json failed (guarded by stateMu).
+	stateFailing bool
 
 	mu       sync.Mutex
 	rnd      *rand.Rand
@@ -100,16 +102,42 @@ func New(opts Options) (*Manager, error) {
 		subs:     map[*subscriber]struct{}{},
 		wake:     make(chan struct{}, 1),
 	}
-	st, err := store.LoadState(m.statePath())
-	if err != nil {
-		m.log.Warn("state file unreadable; starting afresh", "err", err)
-		st = &store.State{}
+	m.apply(opts.Config, m.loadState())
+	if !opts.Agent {
+		m.askKeyring()
 	}
-	m.apply(opts.Config, st)
 	m.mu.Lock()
 	m.last = m.statusesLocked()
 	m.mu.Unlock()
 	return m, nil
+}
+
+// askKeyring settles, for a CLI without an agent, what state.json could
+// not say: whether the keyring holds a session's refresh token. (The agent
+// refreshes such sessions at once instead.) Without it, `status` would show
+// them refreshing when nothing refreshes.
+func (m *Manager) askKeyring() {
+	m.mu.Lock()
+	var unsure []*sess
+	for _, s := range m.sessions {
+		if s.probe {
+			unsure = append(unsure, s)
+		}
+	}
+	m.mu.Unlock()
+	for _, s := range unsure {
+		rt, err := m.opts.Secrets.Get(s.name, keyRefreshToken)
+		m.mu.Lock()
+		switch {
+		case err == nil && rt != "":
+			s.probe, s.st.HasRefreshToken = false, true // refreshed when a token is asked for
+		case err == nil || errors.Is(err, store.ErrNotFound):
+			s.probe = false // needs a sign-in
+		default:
+			s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(err.Error())
+		}
+		m.mu.Unlock()
+	}
 }
 
 // lifetime is the context refreshes and sign-ins run under.
@@ -121,8 +149,28 @@ func (m *Manager) lifetime() context.Context {
 
 func (m *Manager) statePath() string { return filepath.Join(m.opts.StateDir, "state.json") }
 
+// loadState reads state.json. It is a cache: a lost or corrupt file gives
+// an empty state, and every session with a refresh token in the keyring is
+// then refreshed from there. A corrupt file is kept aside for a person to
+// look at, and reported once.
+func (m *Manager) loadState() *store.State {
+	st, err := store.LoadState(m.statePath())
+	if errors.Is(err, store.ErrCorruptState) {
+		aside, moveErr := store.SetAside(m.statePath(), m.clk.Now())
+		if moveErr != nil {
+			m.log.Warn("state file corrupt and could not be kept aside; sessions are rebuilt from the keyring", "err", err, "move_err", moveErr)
+		} else {
+			m.log.Warn("state file corrupt; kept aside, sessions are rebuilt from the keyring", "err", err, "kept_as", aside)
+		}
+	} else if err != nil {
+		m.log.Warn("state file unreadable; sessions are rebuilt from the keyring", "err", err)
+	}
+	return st
+}
+
 // apply installs a configuration: new sessions are added, removed ones
-// dropped, changed ones rebuilt. Stored state is kept for every name.
+// dropped, changed ones rebuilt around their runtime state. A session new
+// to this manager takes its record in st, when st has one.
 func (m *Manager) apply(cfg *config.Config, st *store.State) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -141,14 +189,16 @@ func (m *Manager) apply(cfg *config.Config, st *store.State) {
 		}
 		s := m.newSess(c)
 		if old != nil {
-			s.st, s.access, s.lastReason, s.detail = old.st, old.access, old.lastReason, old.detail
-			s.rt, s.rtLoaded = old.rt, old.rtLoaded
+			s.runState = old.runState // all of it: see sess
+			if _, ok := s.prov.(Importer); ok && !s.st.LoggedOut {
+				s.adopt = true
+			}
 			if s.lastReason == health.ClientMisconfigured && s.st.HasRefreshToken {
 				// The client settings changed: try them at once.
 				s.lastReason, s.detail = health.None, ""
 				s.st.NextRefresh = m.clk.Now()
 			}
-		} else if st != nil {
+		} else {
 			s.restore(st.Sessions[c.Name], m.clk.Now())
 		}
 		m.sessions[c.Name] = s
@@ -161,7 +211,7 @@ func (m *Manager) apply(cfg *config.Config, st *store.State) {
 }
 
 func (m *Manager) newSess(c config.Session) *sess {
-	s := &sess{name: c.Name, cfg: c, meter: &skewMeter{}}
+	s := &sess{name: c.Name, cfg: c, meter: &skewMeter{}, runState: &runState{}}
 	deps := ProviderDeps{
 		HTTPClient: newIdPClient(s.meter, m.opts.HTTPTimeout),
 		Now:        m.clk.Now,
@@ -200,7 +250,9 @@ func (m *Manager) Reload(cfg *config.Config, err error) {
 	m.cfgErr = ""
 	m.opts.Config = cfg
 	m.mu.Unlock()
-	m.apply(cfg, nil)
+	// A session added back (or the file restored after being emptied)
+	// takes its record from state.json, or probes the keyring.
+	m.apply(cfg, m.loadState())
 	m.mu.Lock()
 	for _, s := range m.sessions {
 		if s.access.AccessToken == "" && s.st.HasRefreshToken && s.st.NextRefresh.IsZero() {
@@ -253,6 +305,10 @@ func (e *ActionError) Error() string {
 	what := info.Title
 	if what == "" {
 		what = string(st.State)
+	}
+	if health.RetriesSlowly(st.Reason) {
+		// What is known is the IdP's own answer: show it with the fix.
+		return fmt.Sprintf("%s: %s (%s). %s", st.Name, what, st.Detail, info.Fix)
 	}
 	switch {
 	case st.State == health.ConfigError:

@@ -28,6 +28,7 @@ type rig struct {
 	idp     *testidp.IdP
 	clk     *clock.Fake
 	secrets *store.Memory
+	keys    store.Secrets // what the manager uses: secrets, or the real keyring
 	dir     string
 	cfg     *config.Config
 	m       *session.Manager
@@ -57,6 +58,15 @@ func (s *syncBuffer) String() string {
 
 func newRig(t *testing.T, opts testidp.Options) *rig {
 	t.Helper()
+	r := bareRig(t, opts)
+	r.cfg = &config.Config{Sessions: []config.Session{r.sessionConfig("work")}}
+	r.start()
+	return r
+}
+
+// bareRig is a rig with no configuration and no manager started yet.
+func bareRig(t *testing.T, opts testidp.Options) *rig {
+	t.Helper()
 	r := &rig{
 		t:       t,
 		idp:     testidp.Start(t, opts),
@@ -65,8 +75,7 @@ func newRig(t *testing.T, opts testidp.Options) *rig {
 		dir:     t.TempDir(),
 		logBuf:  &syncBuffer{},
 	}
-	r.cfg = &config.Config{Sessions: []config.Session{r.sessionConfig("work")}}
-	r.start()
+	r.keys = r.secrets
 	return r
 }
 
@@ -81,7 +90,7 @@ func (r *rig) sessionConfig(name string) config.Session {
 func (r *rig) start() {
 	r.t.Helper()
 	m, err := session.New(session.Options{
-		Config: r.cfg, Secrets: r.secrets, StateDir: r.dir, Providers: providers.New,
+		Config: r.cfg, Secrets: r.keys, StateDir: r.dir, Providers: providers.New,
 		Clock: r.clk, Logger: logging.New(r.logBuf, slog.LevelDebug), Agent: true,
 		HTTPTimeout: 2 * time.Second, Seed: 1,
 	})
@@ -134,7 +143,7 @@ func (r *rig) remember(name string) {
 	if tok, err := r.m.Token(context.Background(), name, 0); err == nil {
 		r.tokens = append(r.tokens, tok.AccessToken, tok.IDToken)
 	}
-	if rt, err := r.secrets.Get(name, store.RefreshToken); err == nil {
+	if rt, err := r.keys.Get(name, store.RefreshToken); err == nil {
 		r.tokens = append(r.tokens, rt)
 	}
 }
@@ -178,7 +187,7 @@ func (r *rig) advanceToRefresh(name string) {
 }
 
 func (r *rig) refreshToken(name string) string {
-	rt, _ := r.secrets.Get(name, store.RefreshToken)
+	rt, _ := r.keys.Get(name, store.RefreshToken)
 	return rt
 }
 

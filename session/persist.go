@@ -2,7 +2,7 @@ package session
 
 import (
 	"context"
-	"path/filepath"
+	"errors"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session/store"
@@ -13,11 +13,12 @@ func (m *Manager) lockDir() string { return m.opts.StateDir }
 // persist writes the session's non-secret state. Several processes (the
 // agent, or CLIs when no agent runs) may share state.json, so each write
 // re-reads the file and replaces only this session, under a lock file.
+// state.json is a cache: when it cannot be written (read-only or full
+// disk) the state lives on in memory, and the log says so once.
 func (m *Manager) persist(s *sess) {
 	m.mu.Lock()
+	recs := map[string]store.SessionState{s.name: m.record(s)}
 	now := m.clk.Now()
-	rec := s.persisted()
-	rec.State = string(s.status(now, m.skewOK).State)
 	skew, measured := s.meter.get()
 	m.mu.Unlock()
 
@@ -27,26 +28,58 @@ func (m *Manager) persist(s *sess) {
 	defer cancel()
 	unlock, err := store.LockState(ctx, m.lockDir())
 	if err != nil {
-		m.log.Warn("could not lock the state file", "err", err)
+		m.stateUnwritable(err)
 		return
 	}
 	defer unlock()
 	st, err := store.LoadState(m.statePath())
-	if err != nil {
-		st = &store.State{}
+	if errors.Is(err, store.ErrCorruptState) {
+		// Corrupted since it was read at start: keep it aside as then, and
+		// write every session this process knows.
+		if aside, err := store.SetAside(m.statePath(), now); err == nil {
+			m.log.Warn("state file corrupt; kept aside and rewritten", "kept_as", aside)
+		}
+		m.mu.Lock()
+		for name, other := range m.sessions {
+			recs[name] = m.record(other)
+		}
+		m.mu.Unlock()
 	}
-	if st.Sessions == nil {
-		st.Sessions = map[string]store.SessionState{}
+	st.Version = store.StateVersion
+	for name, rec := range recs {
+		st.Sessions[name] = rec
 	}
-	st.Version = 1
-	st.Sessions[s.name] = rec
 	st.UpdatedAt = now
 	if measured {
 		st.ClockSkewSeconds = skew.Seconds()
 	}
 	if err := store.SaveState(m.statePath(), st); err != nil {
-		m.log.Warn("could not save state", "file", filepath.Base(m.statePath()), "err", err)
+		m.stateUnwritable(err)
+		return
 	}
+	if m.stateFailing {
+		m.stateFailing = false
+		m.log.Info("the state file can be written again", "file", m.statePath())
+	}
+}
+
+// record is what state.json keeps of s. Caller holds m.mu.
+func (m *Manager) record(s *sess) store.SessionState {
+	rec := s.persisted()
+	rec.State = string(s.status(m.clk.Now(), m.skewOK).State)
+	return rec
+}
+
+// stateUnwritable warns once per run of failures: with a read-only or full
+// disk every refresh would otherwise log the same line. Caller holds
+// m.stateMu.
+func (m *Manager) stateUnwritable(err error) {
+	if m.stateFailing {
+		m.log.Debug("state file still not writable", "err", err)
+		return
+	}
+	m.stateFailing = true
+	m.log.Warn("cannot save the state file; sessions keep working with their state in memory, and their refresh tokens are in the keyring", "err", err)
 }
 
 // persistAll saves every session (at shutdown).

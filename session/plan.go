@@ -13,6 +13,8 @@ const (
 	maxMargin       = 10 * time.Minute
 	firstBackoff    = 5 * time.Second
 	maxBackoff      = 5 * time.Minute
+	firstSlowRetry  = time.Hour // a definite refusal no table names
+	maxSlowRetry    = 8 * time.Hour
 	defaultSkewTol  = 2 * time.Minute
 	loginTimeout    = 5 * time.Minute
 	refreshTimeout  = 30 * time.Second
@@ -63,6 +65,24 @@ func backoff(failures int, retryAfter time.Duration, rnd *rand.Rand) time.Durati
 	return max(d, retryAfter)
 }
 
+// slowBackoff is the wait after a definite refusal that keeps the refresh
+// token (health.RetriesSlowly): an hour, doubling up to 8 hours, with the
+// same jitter and Retry-After floor as backoff. Slow enough never to
+// hammer an IdP that said no; soon enough to recover by itself when the
+// cause passes.
+func slowBackoff(failures int, retryAfter time.Duration, rnd *rand.Rand) time.Duration {
+	d := firstSlowRetry
+	for i := 1; i < failures && d < maxSlowRetry; i++ {
+		d *= 2
+	}
+	d = min(d, maxSlowRetry)
+	if rnd != nil {
+		spread := int64(d / 5)
+		d += time.Duration(rnd.Int64N(2*spread+1) - spread)
+	}
+	return max(d, retryAfter)
+}
+
 // evalInput is everything the health of one session depends on.
 type evalInput struct {
 	now             time.Time
@@ -70,6 +90,7 @@ type evalInput struct {
 	configReason    health.Reason // a configuration problem of this session
 	lastReason      health.Reason // the diagnosis of the last failure, None after success
 	hasRefreshToken bool
+	probing         bool // the keyring has not been asked for a refresh token yet
 	accessExpiry    time.Time
 	sessionEnd      time.Time // zero when unknown
 	refreshing      bool
@@ -97,6 +118,11 @@ func evaluate(in evalInput) (health.State, health.Reason) {
 	}
 	accessValid := in.accessExpiry.After(in.now)
 	if !in.hasRefreshToken && !accessValid {
+		if in.probing {
+			// Not known to be missing: state.json was lost or never knew.
+			// The keyring is asked at once; until it answers, say so.
+			return health.Refreshing, health.None
+		}
 		return health.NeedsLogin, health.RefreshTokenMissing
 	}
 	if in.skewTolerance > 0 && (in.skew > in.skewTolerance || -in.skew > in.skewTolerance) {

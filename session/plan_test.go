@@ -88,6 +88,8 @@ func TestEvaluate(t *testing.T) {
 		{"retry in flight", evalInput{hasRefreshToken: true, lastReason: health.IdPError, refreshing: true}, health.Refreshing, health.IdPError},
 		{"keyring", evalInput{hasRefreshToken: true, lastReason: health.KeyringUnavailable}, health.Degraded, health.KeyringUnavailable},
 		{"no refresh token, token expired", evalInput{accessExpiry: now.Add(-time.Second)}, health.NeedsLogin, health.RefreshTokenMissing},
+		{"state lost, keyring not asked yet", evalInput{probing: true}, health.Refreshing, health.None},
+		{"state lost, keyring has none", evalInput{probing: true, lastReason: health.RefreshTokenMissing}, health.NeedsLogin, health.RefreshTokenMissing},
 		{"no refresh token, token valid", evalInput{accessExpiry: valid}, health.Healthy, health.None},
 		{"skew beyond tolerance", evalInput{hasRefreshToken: true, accessExpiry: valid, skew: -10 * time.Minute, skewTolerance: 2 * time.Minute}, health.Degraded, health.ClockSkew},
 		{"skew within tolerance", evalInput{hasRefreshToken: true, accessExpiry: valid, skew: time.Minute, skewTolerance: 2 * time.Minute}, health.Healthy, health.None},

@@ -43,6 +43,17 @@ func (m *Manager) doRefresh(s *sess, force bool) error {
 	}
 	ctx, cancel := context.WithTimeout(m.lifetime(), 2*m.opts.HTTPTimeout)
 	defer cancel()
+	m.mu.Lock()
+	probing := s.probe
+	m.mu.Unlock()
+	if _, isImporter := s.prov.(Importer); probing && !isImporter {
+		// Ask the keyring first, without the lock: a session that was
+		// never signed in must not hold up a sign-in waiting for it, nor
+		// callers joining it.
+		if _, err := m.refreshToken(ctx, s); err != nil {
+			return err
+		}
+	}
 	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
 	if err != nil {
 		return &Error{Session: s.name, Op: "could not lock the session for refresh", Err: err}
@@ -81,6 +92,7 @@ func (m *Manager) refreshToken(ctx context.Context, s *sess) (string, error) {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && rt == ""):
 		d := health.Diagnosis{Reason: health.RefreshTokenMissing}
 		m.mu.Lock()
+		s.probe = false // the keyring answered: there is none
 		if health.Describe(s.lastReason).State == health.NeedsLogin {
 			// Keep the cause that took the token away ("revoked"): "missing"
 			// would hide why the person must sign in.
@@ -93,6 +105,8 @@ func (m *Manager) refreshToken(ctx context.Context, s *sess) (string, error) {
 	}
 	m.mu.Lock()
 	s.rt, s.rtLoaded = rt, true
+	s.st.HasRefreshToken = true
+	s.probe = false
 	m.mu.Unlock()
 	return rt, nil
 }
@@ -105,6 +119,7 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	if tok.RefreshToken != "" && tok.RefreshToken != oldRT {
 		keyringErr = m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken)
 	}
+	m.keepIDToken(s, tok)
 	now := m.clk.Now()
 	m.mu.Lock()
 	if tok.RefreshToken != "" {
@@ -174,9 +189,12 @@ func (m *Manager) failed(s *sess, d health.Diagnosis, cause error) error {
 		s.rt, s.rtLoaded = "", false
 		s.st.HasRefreshToken = false
 	}
-	if d.Transient {
+	switch {
+	case d.Transient:
 		s.st.NextRefresh = now.Add(backoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
-	} else {
+	case health.RetriesSlowly(d.Reason):
+		s.st.NextRefresh = now.Add(slowBackoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
+	default:
 		s.st.NextRefresh = time.Time{}
 	}
 	failures := s.st.ConsecutiveFailures
@@ -205,6 +223,20 @@ func (e *RefreshError) Error() string {
 
 func (e *RefreshError) Unwrap() error { return e.cause }
 
+// adopt looks, under the session's lock, for a session another program
+// signed in (see adoptImported).
+func (m *Manager) adopt(s *sess) error {
+	ctx, cancel := context.WithTimeout(m.lifetime(), m.opts.HTTPTimeout)
+	defer cancel()
+	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	m.adoptImported(s)
+	return nil
+}
+
 // adoptImported takes tokens another program wrote (the AWS CLI's cache)
 // when they are newer than ours. It reports whether the adopted access
 // token is fresh enough to skip a refresh.
@@ -219,29 +251,52 @@ func (m *Manager) adoptImported(s *sess) bool {
 	}
 	now := m.clk.Now()
 	m.mu.Lock()
-	newer := s.access.AccessToken == "" || tok.Expiry.After(s.access.Expiry)
+	// Newer than the token we hold; with none in memory (a restart), not
+	// older than the last one we had (its expiry survives in state.json,
+	// to the second as the cache file has it; zero when that was lost).
+	newer := tok.Expiry.After(s.access.Expiry)
+	if s.access.AccessToken == "" {
+		newer = !tok.Expiry.Before(s.access.Expiry.Add(-time.Second))
+	}
+	needsPerson := health.Describe(s.lastReason).State.NeedsAction()
 	m.mu.Unlock()
 	if !newer {
 		return false
+	}
+	if !tok.Expiry.After(now) {
+		// An expired cache is only worth its refresh token, and only when
+		// ours is gone and we were going to refresh anyway: the keyring's
+		// may be newer (a rotated one the cache write missed), and a
+		// session that needs a sign-in would just take a dead token.
+		if needsPerson || tok.RefreshToken == "" {
+			return false
+		}
+		if _, err := m.opts.Secrets.Get(s.name, keyRefreshToken); !errors.Is(err, store.ErrNotFound) {
+			return false
+		}
 	}
 	if tok.RefreshToken != "" {
 		if err := m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken); err != nil {
 			m.log.Warn("could not store the imported refresh token", "session", s.name, "err", err)
 		}
 	}
+	m.keepIDToken(s, tok)
 	m.mu.Lock()
 	if tok.RefreshToken != "" {
 		s.rt, s.rtLoaded = tok.RefreshToken, true
 		s.st.HasRefreshToken = true
+		s.probe = false
 	}
 	m.takeAccess(s, tok, now)
 	fresh := s.access.Expiry.After(now) && s.st.NextRefresh.After(now)
 	if fresh {
 		s.lastReason, s.detail = health.None, ""
 		s.st.LoggedOut = false
+		s.st.ConsecutiveFailures = 0
 	}
 	m.mu.Unlock()
 	m.persist(s)
+	m.log.Info("adopted the tokens another program wrote", "session", s.name, "fresh", fresh)
 	return fresh
 }
 
@@ -260,11 +315,14 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 	now := m.clk.Now()
 	tok, ok := s.access, fresh(now)
 	st := s.status(now, m.skewOK)
+	// A refused session is tried again once its slow retry is due, also
+	// without an agent to schedule it.
+	retryDue := health.RetriesSlowly(st.Reason) && !s.st.NextRefresh.IsZero() && !now.Before(s.st.NextRefresh)
 	m.mu.Unlock()
 	if ok {
 		return tok, nil
 	}
-	if st.State.NeedsAction() || st.State == health.LoggedOut {
+	if (st.State.NeedsAction() && !retryDue) || st.State == health.LoggedOut {
 		return Tokens{}, &ActionError{Status: st}
 	}
 	refreshErr := m.refresh(ctx, s, false, fresh)

@@ -61,14 +61,21 @@ func (m *Manager) replan() {
 func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 	m.saveUnsaved()
 	now := m.clk.Now()
-	var start []*sess
+	var start, adopt []*sess
 	var events []Event
 	next := now.Add(time.Hour)
 	m.mu.Lock()
 	for _, name := range m.order {
 		s := m.sessions[name]
 		st := s.status(now, m.skewOK)
-		if st.State.NeedsAction() || st.State == health.LoggedOut || s.prov == nil {
+		if s.adopt && s.refreshing == nil && s.login == nil {
+			s.adopt = false
+			if st.State.NeedsAction() && s.prov != nil {
+				adopt = append(adopt, s) // the others adopt when they refresh
+			}
+		}
+		waits := st.State.NeedsAction() && !health.RetriesSlowly(st.Reason)
+		if waits || st.State == health.LoggedOut || s.prov == nil {
 			continue
 		}
 		if r := s.st.NextRefresh; !r.IsZero() && s.refreshing == nil && s.login == nil {
@@ -100,6 +107,9 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 	// Publishing on every wake-up keeps times and expiry-based states
 	// (a session that just ended) current; wake-ups are rare.
 	m.publish(events)
+	for _, s := range adopt {
+		go m.join(ctx, &s.refreshing, nil, nil, func() error { return m.adopt(s) }) //nolint:errcheck // recorded in the session's state
+	}
 	for _, s := range start {
 		notDue := func(now time.Time) bool { return s.st.NextRefresh.After(now) }
 		go m.refresh(ctx, s, false, notDue) //nolint:errcheck // recorded in the session's state

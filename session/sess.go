@@ -9,16 +9,24 @@ import (
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
-// sess is one session. Fields below mu are guarded by Manager.mu; the
-// refresh token itself is only touched by the goroutine doing the session's
-// one in-flight operation.
+// sess is one session: what its configuration made (provider, HTTP client)
+// and, apart, its runtime state. A configuration reload builds a new sess
+// around the same *runState, so nothing learnt at runtime is lost to it:
+// not an unsaved rotated token, not a diagnosis, not the result of a
+// refresh that was in flight during the reload.
 type sess struct {
 	name    string
 	cfg     config.Session
 	prov    Provider
 	provErr error
 	meter   *skewMeter
+	*runState
+}
 
+// runState is everything a session learns while it runs. Guarded by
+// Manager.mu; the refresh token itself is only touched by the goroutine
+// doing the session's one in-flight operation.
+type runState struct {
 	st         store.SessionState // persisted part
 	access     Tokens             // in memory only; RefreshToken unused here
 	lastReason health.Reason
@@ -29,7 +37,18 @@ type sess struct {
 
 	rt        string // cached refresh token
 	rtLoaded  bool
-	rtUnsaved bool // rt is newer than the keyring's copy (the keyring failed)
+	rtUnsaved bool   // rt is newer than the keyring's copy (the keyring failed)
+	idSaved   string // the ID token the keyring holds, as far as this process knows
+	idLooked  bool   // the keyring was asked for a kept ID token once
+
+	// probe: state.json said nothing about a refresh token (lost, corrupt,
+	// or a session new to it). The keyring is the truth: look there at once
+	// instead of asking the person to sign in.
+	probe bool
+	// adopt: at start or after a config change, look once for a session
+	// another program signed in (the AWS CLI's cache), even if this one
+	// needs a sign-in.
+	adopt bool
 }
 
 // call is one in-flight operation that later callers wait on.
@@ -86,11 +105,16 @@ func (s *sess) restore(st store.SessionState, now time.Time) {
 	s.access.Expiry = st.AccessExpiresAt // the time only: the token is gone
 	// Access tokens are not persisted: a session with a refresh token is
 	// refreshed at once, so a restart needs no sign-in.
-	if st.HasRefreshToken && !st.LoggedOut {
-		if info := health.Describe(s.lastReason); !info.State.NeedsAction() {
-			s.st.NextRefresh = now
-		}
+	if st.LoggedOut {
+		return
 	}
+	_, isImporter := s.prov.(Importer)
+	s.adopt = isImporter
+	if health.Describe(s.lastReason).State.NeedsAction() {
+		return
+	}
+	s.probe = !st.HasRefreshToken
+	s.st.NextRefresh = now
 }
 
 // status computes the session's Status. Caller holds Manager.mu.
@@ -106,6 +130,7 @@ func (s *sess) status(now time.Time, skewTol time.Duration) Status {
 		configReason:    cfgReason,
 		lastReason:      s.lastReason,
 		hasRefreshToken: s.st.HasRefreshToken,
+		probing:         s.probe,
 		accessExpiry:    s.access.Expiry,
 		sessionEnd:      s.st.SessionExpiresAt,
 		refreshing:      s.refreshing != nil,
@@ -135,7 +160,7 @@ func (s *sess) status(now time.Time, skewTol time.Duration) Status {
 	if reason == health.ClockSkew {
 		st.Detail = "local clock is " + skewWords(skew) + " than the identity provider's"
 	}
-	if !state.NeedsAction() && state != health.LoggedOut {
+	if (!state.NeedsAction() || health.RetriesSlowly(reason)) && state != health.LoggedOut {
 		st.NextRefresh = timePtr(s.st.NextRefresh)
 	}
 	return st

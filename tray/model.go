@@ -94,7 +94,7 @@ func renderSession(st session.Status, now time.Time) (SessionItem, assets.Kind) 
 		CanLogin:    !st.LoginPending,
 		CanLogout:   st.State != health.LoggedOut,
 		CanRefresh: st.State == health.Healthy || st.State == health.Retrying ||
-			st.State == health.Degraded,
+			st.State == health.Degraded || health.RetriesSlowly(st.Reason),
 		NeedsLogin: (st.State == health.NeedsLogin || st.State == health.Expired) && !st.LoginPending,
 	}
 	if st.LoginPending {

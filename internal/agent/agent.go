@@ -58,9 +58,10 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := paths.EnsureDir(stateDir); err != nil {
-		return nil, fmt.Errorf("cannot create the state directory %s: %w", stateDir, err)
-	}
+	// A state folder on a read-only or full disk does not stop the agent:
+	// state.json is a cache, the locks fall back to the runtime folder,
+	// and the log goes to stderr.
+	dirErr := paths.EnsureDir(stateDir)
 	unlock, ok, err := store.LockAgent(stateDir)
 	if err != nil {
 		return nil, fmt.Errorf("cannot take the agent lock in %s: %w", stateDir, err)
@@ -75,10 +76,18 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	a.LogPath = filepath.Join(stateDir, logging.FileName)
 	log, closer, err := logging.Open(a.LogPath, opts.Verbose, opts.Stderr)
 	if err != nil {
-		a.Close()
-		return nil, err
+		var w io.Writer = os.Stderr
+		if opts.Stderr != nil {
+			w = opts.Stderr
+		}
+		log = logging.New(w, slog.LevelInfo)
+		log.Warn("cannot write the log file; logging to stderr", "err", err)
+	} else {
+		a.closers = append(a.closers, func() { closer.Close() })
 	}
-	a.closers = append(a.closers, func() { closer.Close() })
+	if dirErr != nil {
+		log.Warn("the state directory is not usable; sessions keep their state in memory", "dir", stateDir, "err", dirErr)
+	}
 	a.Log = log
 	if a.ConfigPath, err = paths.ConfigFile(); err != nil {
 		a.Close()

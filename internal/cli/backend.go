@@ -64,9 +64,9 @@ func openLocal(e *Env, g *Globals) (*local, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := paths.EnsureDir(stateDir); err != nil {
-		return nil, fmt.Errorf("cannot create the state directory %s: %w", stateDir, err)
-	}
+	// A read-only or full disk still gives tokens: state.json is a cache
+	// and the locks fall back to the runtime folder.
+	paths.EnsureDir(stateDir) //nolint:errcheck // the manager warns when it cannot write
 	log, closer, err := logging.Open(filepath.Join(stateDir, logging.FileName), g.Verbose, e.Stderr)
 	if err != nil {
 		log, closer = logging.Discard(), nil

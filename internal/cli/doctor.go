@@ -72,8 +72,10 @@ func doctorInput(e *Env, g *Globals) (doctor.Input, error) {
 	if err != nil {
 		return doctor.Input{}, err
 	}
+	statePath, _ := store.StatePath() // "": no state check
 	return doctor.Input{
 		ConfigPath: path,
+		StateFile:  statePath,
 		Load:       providers.LoadConfig,
 		Secrets:    doctorSecrets(),
 		Agent:      doctor.ViaAgent(c),

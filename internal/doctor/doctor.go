@@ -30,6 +30,8 @@ type Input struct {
 	OpenLocal func() (s Sessions, close func(), err error)
 	// Autostart reports the start-at-login entry; nil skips that check.
 	Autostart func() (autostart.Status, error)
+	// StateFile is state.json; "" skips its check.
+	StateFile string
 	// AWSEndpoint names an aws-sso session's SSO OIDC endpoint; nil: the
 	// awssso provider's.
 	AWSEndpoint func(config.Session) (string, error)
@@ -99,6 +101,9 @@ func Run(ctx context.Context, in Input) (Report, error) {
 	r.after = []Check{ac}
 	if r.in.Autostart != nil {
 		r.after = append(r.after, Autostart(r.in.Autostart()))
+	}
+	if r.in.StateFile != "" {
+		r.after = append(r.after, StateFile(r.in.StateFile))
 	}
 	rep.Checks = append(append(rep.Checks, kc), r.after...)
 	r.keyring = kc

@@ -8,11 +8,12 @@ import (
 
 // faults are switched on by tests and applied in front of the OP.
 type faults struct {
-	failStatus int
-	failHeader http.Header
-	failBody   string
-	dateOffset time.Duration
-	hang       bool
+	failStatus    int
+	failHeader    http.Header
+	failBody      string
+	dateOffset    time.Duration
+	hang          bool
+	noIDOnRefresh bool // see OmitIDTokenOnRefresh
 }
 
 // FailWith makes every token-endpoint request answer status, header and
@@ -79,6 +80,10 @@ func (p *IdP) withFaults(next http.Handler) http.Handler {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusBadRequest)
 				json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": why}) //nolint:errcheck
+				return
+			}
+			if f.noIDOnRefresh {
+				withoutIDToken(w, r, next)
 				return
 			}
 		}

@@ -68,9 +68,29 @@ func (c *cacheFile) setTime(key string, t time.Time) {
 	c.set(key, t.UTC().Format(timeFormat))
 }
 
-// errPartial means the file exists but does not parse: most likely the AWS
-// CLI is writing it right now (it writes in place, not atomically).
+// errPartial means the file exists but does not parse: the AWS CLI may be
+// writing it right now (it writes in place, not atomically), or it is
+// garbage (see beingWritten).
 var errPartial = errors.New("the AWS SSO cache file is incomplete or not JSON")
+
+// errNotRegular: the cache path is a symlink or not a file. Its content is
+// not trusted, and a rewrite replaces the link, not its target.
+var errNotRegular = errors.New("the AWS SSO cache file is not a regular file")
+
+// errForeign: the file is for another start URL (an IAM Identity Center
+// instance this session does not use), so its tokens are not ours.
+var errForeign = errors.New("the AWS SSO cache file belongs to another start URL")
+
+// writeGrace is how long after its last change an unparseable file is
+// taken to be still being written. Older, it is garbage and is repaired.
+const writeGrace = 2 * time.Second
+
+// beingWritten tells a file the AWS CLI is writing at this instant from
+// one that is broken for good: the first changed moments ago.
+func beingWritten(path string) bool {
+	info, err := os.Lstat(path)
+	return err == nil && time.Since(info.ModTime()) < writeGrace
+}
 
 // readAttempts bounds how often a file being written is re-read.
 const readAttempts = 5
@@ -100,6 +120,13 @@ func readCache(path string) (*cacheFile, error) {
 }
 
 func readCacheOnce(path string) (*cacheFile, error) {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s", errNotRegular, path)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

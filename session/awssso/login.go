@@ -54,7 +54,7 @@ func (p *Provider) Login(ctx context.Context, req session.LoginRequest) (*sessio
 		}
 		return nil, p.loginError(ctx, timeout, "signing in to IAM Identity Center", err)
 	}
-	old, _ := readCache(p.cachePath) // keep the CLI's other fields if it reads
+	old, _ := p.readOwnCache() // keep the CLI's other fields if it reads
 	return p.finish(reply, "", reg, old, start.Add(p.s.MaxSession))
 }
 

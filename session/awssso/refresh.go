@@ -29,7 +29,7 @@ func (p *Provider) CacheError() error {
 // `aws sso login` is adopted without another sign-in. A missing file gives
 // an error wrapping fs.ErrNotExist.
 func (p *Provider) Import() (*session.Tokens, error) {
-	c, err := readCache(p.cachePath)
+	c, err := p.readOwnCache()
 	if err != nil {
 		return nil, p.cacheReadError(err)
 	}
@@ -56,6 +56,8 @@ func (p *Provider) cacheReadError(err error) error {
 		return fmt.Errorf("no AWS CLI token cache at %s (sign in with ssokeeper or `aws sso login --sso-session %s`): %w", p.cachePath, p.s.SSOSession, err)
 	case errors.Is(err, errPartial):
 		return fmt.Errorf("the AWS CLI's token cache %s is incomplete (probably being written); ssokeeper will try again: %w", p.cachePath, err)
+	case errors.Is(err, errForeign), errors.Is(err, errNotRegular):
+		return fmt.Errorf("the AWS CLI's token cache %s is not this session's; ssokeeper replaces it at the next refresh: %w", p.cachePath, err)
 	}
 	return fmt.Errorf("cannot read the AWS CLI's token cache %s: %w", p.cachePath, err)
 }
@@ -66,10 +68,18 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 	if refreshToken == "" {
 		return nil, errors.New("no refresh token to refresh with; sign in again")
 	}
-	c, err := readCache(p.cachePath)
-	if err != nil && !isNotExist(err) {
-		// Unreadable or half-written: a transient error, file untouched.
+	c, err := p.readOwnCache()
+	switch {
+	case err == nil || isNotExist(err):
+	case errors.Is(err, errPartial) && beingWritten(p.cachePath):
+		// Most likely the AWS CLI is writing it at this instant: a
+		// transient error, file untouched; the retry reads it whole.
 		return nil, p.cacheReadError(err)
+	default:
+		// Garbage, empty for good, a symlink, another start URL, or not
+		// readable at all: nothing in it is usable. Refresh with our own
+		// copy of the registration and write a valid file in its place.
+		c = nil
 	}
 	reg := p.pickRegistration(c, refreshToken)
 	if reg == nil {
@@ -137,7 +147,7 @@ func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registratio
 func (p *Provider) writeTokens(old *cacheFile, access, refresh string, expiry time.Time, reg *registration) error {
 	// Re-read just before writing, to keep what the CLI may have added
 	// meanwhile; fall back to what was read before the call.
-	c, err := readCache(p.cachePath)
+	c, err := p.readOwnCache()
 	if err != nil {
 		c = old
 	}
@@ -158,6 +168,18 @@ func (p *Provider) writeTokens(old *cacheFile, access, refresh string, expiry ti
 	c.set("clientSecret", reg.ClientSecret)
 	c.set("registrationExpiresAt", reg.ExpiresAt)
 	return writeCacheFile(p.cachePath, c)
+}
+
+// readOwnCache reads the cache file, refusing one for another start URL.
+func (p *Provider) readOwnCache() (*cacheFile, error) {
+	c, err := readCache(p.cachePath)
+	if err != nil {
+		return nil, err
+	}
+	if u := c.str("startUrl"); u != "" && u != p.s.StartURL {
+		return nil, fmt.Errorf("%w (%s, not %s): %s", errForeign, u, p.s.StartURL, p.cachePath)
+	}
+	return c, nil
 }
 
 // writeCacheFile is writeCache; tests replace it to make the write fail.

@@ -43,7 +43,7 @@ type Session struct {
 	Tenant     string // entra
 	Domain     string // okta org URL or auth0 domain
 	AuthServer string // okta authorization server ("default")
-	BaseURL    string // keycloak
+	BaseURL    string // keycloak; github and gitlab (Enterprise Server, self-managed)
 	Realm      string // keycloak
 	Audience   string // auth0
 

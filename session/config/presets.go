@@ -22,12 +22,14 @@ var presets = map[string]preset{
 	"keycloak": keycloakPreset,
 	"auth0":    auth0Preset,
 	"aws-sso":  awsPreset,
+	"github":   githubPreset,
+	"gitlab":   gitlabPreset,
 }
 
 // Providers lists the provider names a session may use, in the order the
 // documentation presents them.
 func Providers() []string {
-	return []string{"oidc", "entra", "okta", "google", "keycloak", "auth0", "aws-sso"}
+	return []string{"oidc", "entra", "okta", "google", "keycloak", "auth0", "aws-sso", "github", "gitlab"}
 }
 
 // DefaultAWSMaxSession is IAM Identity Center's default session length.

@@ -21,7 +21,7 @@ var onlyFor = map[string][]string{
 	"tenant":      {"entra"},
 	"domain":      {"okta", "auth0"},
 	"auth_server": {"okta"},
-	"base_url":    {"keycloak"},
+	"base_url":    {"keycloak", "github", "gitlab"},
 	"realm":       {"keycloak"},
 	"audience":    {"auth0"},
 	"sso_session": {"aws-sso"},

@@ -26,8 +26,14 @@ type Diagnosis struct {
 // only a definite answer whose reason needs a new sign-in kills it. A
 // misconfigured client or an unknown failure keeps it.
 func (d Diagnosis) RefreshTokenDead() bool {
-	return !d.Transient && Describe(d.Reason).State == NeedsLogin
+	return !d.Transient && Describe(d.Reason).State == NeedsLogin && !RetriesSlowly(d.Reason)
 }
+
+// RetriesSlowly reports whether a session failing for reason r keeps its
+// refresh token and tries it again after a long wait (hours, not the
+// transient 5 s..5 min backoff) while it asks the person for attention:
+// the IdP refused for a cause no table names, which may pass by itself.
+func RetriesSlowly(r Reason) bool { return r == IdPRefused }
 
 // Reasoner is implemented by errors that already know their cause (the
 // token store's keyring errors, the configuration's errors), so the manager

@@ -43,6 +43,14 @@ const (
 	ConfigInvalid       Reason = "config_invalid"
 	LoggedOutByUser     Reason = "logged_out"
 	SessionEnded        Reason = "session_ended"
+	// IdPRefused: a definite answer (a 4xx with an error code or text) that
+	// no table here names. The refresh token is kept and tried again
+	// slowly: the cause may be a setting, the account or the IdP itself.
+	IdPRefused Reason = "idp_refused"
+	// AccountDisabled and PasswordExpired: the IdP names the account, not
+	// the token, as the cause.
+	AccountDisabled Reason = "account_disabled"
+	PasswordExpired Reason = "password_expired"
 	// TokenCacheUnwritable: refreshed, but the AWS CLI's cache file could
 	// not be written, so the AWS CLI still sees the old token.
 	TokenCacheUnwritable Reason = "token_cache_unwritable"
@@ -100,6 +108,15 @@ var reasons = map[Reason]Info{
 	LoggedOutByUser: {LoggedOut, "signed out",
 		"You signed out of this session.",
 		"Sign in when you want to use it again."},
+	IdPRefused: {NeedsLogin, "identity provider refused the refresh",
+		"The identity provider refused to refresh this session with an answer ssokeeper does not know (its code and text are shown); the refresh token is kept.",
+		"Check the session's scopes, resource and audience in the configuration (`ssokeeper config path`), or show the identity provider's answer to your IT team; then sign in again. ssokeeper tries the refresh again every few hours."},
+	AccountDisabled: {NeedsLogin, "sign-in needed: account disabled",
+		"The identity provider says your account is disabled, locked or deleted, so it refuses to refresh the session.",
+		"Ask your IT team to unlock or re-enable your account, then sign in again."},
+	PasswordExpired: {NeedsLogin, "sign-in needed: password expired",
+		"The identity provider says your account's password has expired or must be changed.",
+		"Sign in again and change your password when the identity provider asks (or where your IT team says)."},
 	TokenCacheUnwritable: {Degraded, "AWS CLI cache not written",
 		"The session was refreshed, but the AWS CLI's token cache (~/.aws/sso/cache) could not be written, so the AWS CLI still sees the old token.",
 		"Make ~/.aws/sso/cache writable by you (ssokeeper writes its files with mode 0600); ssokeeper writes it again at the next refresh."},

@@ -22,8 +22,11 @@ func classifyReply(re *oauth2.RetrieveError) Diagnosis {
 	}
 	code, desc := re.ErrorCode, re.ErrorDescription
 	if code == "" { // JSON served as text/plain is parsed by x/oauth2 as a query string
-		code, desc = parseErrorJSON(re.Body)
+		if c, d := parseErrorJSON(re.Body); c != "" || d != "" {
+			code, desc = c, d
+		}
 	}
+	desc = stripRFCText(desc)
 	exception := awsException(header)
 	if code == "" {
 		code = awsErrorCodes[exception]
@@ -53,6 +56,9 @@ func replyReason(status int, code, desc, exception string) Reason {
 	if clockSkewText.MatchString(text) {
 		return ClockSkew
 	}
+	if r, ok := providerCodes[code]; ok {
+		return r
+	}
 	switch code {
 	case "invalid_grant":
 		if exception == "InvalidGrantException" {
@@ -61,12 +67,27 @@ func replyReason(status int, code, desc, exception string) Reason {
 			return SSOSessionExpired
 		}
 		return grantReason(text)
+	case "":
+		// Only an error_description (or an error object's message).
+		if text == "" {
+			return IdPError // nothing readable
+		}
+		if r, ok := accountReason(text); ok {
+			return r
+		}
+		if namesRefreshToken(text) {
+			return grantReason(text)
+		}
+		return IdPRefused
 	case "expired_token": // AWS ExpiredTokenException; RFC 8628 device code
 		return SSOSessionExpired
 	case "interaction_required", "login_required", "consent_required",
 		"account_selection_required", "mfa_required", "authorization_pending":
 		return InteractionRequired
 	case "access_denied":
+		if r, ok := accountReason(text); ok {
+			return r
+		}
 		if status == http.StatusUnauthorized { // Auth0 answers a wrong client secret this way
 			return ClientMisconfigured
 		}
@@ -80,27 +101,46 @@ func replyReason(status int, code, desc, exception string) Reason {
 		if exception == "InvalidRequestRegionException" {
 			return ConfigInvalid // the session's region is wrong
 		}
+		if namesRefreshToken(text) { // Dex: "Refresh token is invalid or has already been claimed…"
+			return grantReason(text)
+		}
 		return ClientMisconfigured
-	case "invalid_client", "unauthorized_client", "unsupported_grant_type",
+	case "unauthorized_client":
+		if namesRefreshToken(text) { // Atlassian: "refresh_token is invalid"
+			return grantReason(text)
+		}
+		return ClientMisconfigured
+	case "invalid_client", "unsupported_grant_type",
 		"deleted_client", "invalid_client_metadata", "invalid_redirect_uri":
 		return ClientMisconfigured
 	}
-	return IdPError
+	// A code no table names is still a definite answer: not transient, and
+	// not a reason to throw the refresh token away.
+	if r, ok := accountReason(text); ok {
+		return r
+	}
+	return IdPRefused
 }
 
 // grantReason tells apart the invalid_grant texts of the common IdPs.
 // Order matters: "Session not active" names the session, "expired or
 // revoked" (Google) and "invalid or expired" (Okta) name expiry first.
 func grantReason(text string) Reason {
-	switch {
-	case containsAny(text, "session not active", "user session not found", "invalid_rapt",
+	if containsAny(text, "session not active", "user session not found", "invalid_rapt",
 		"reauth related error", "session expired", "session has expired", "session is expired",
-		"session timed out", "sso session"):
+		"session timed out", "sso session") {
 		return SSOSessionExpired
+	}
+	if r, ok := accountReason(text); ok {
+		return r
+	}
+	switch {
+	case catchAllText(text):
+		return RefreshTokenInvalid
 	case containsAny(text, "expired or revoked", "invalid or expired"):
 		return RefreshTokenExpired
-	case containsAny(text, "revoked", "stale", "doesn't have required client", "reuse",
-		"user disabled", "password", "issued before the", "no longer valid"):
+	case containsAny(text, "revoked", "stale", "doesn't have required client", "reuse", "already used",
+		"password", "issued before the", "no longer valid"):
 		return RefreshTokenRevoked
 	case containsAny(text, "expired", "not active", "inactiv"):
 		return RefreshTokenExpired
@@ -116,7 +156,10 @@ var entraCodes = map[string]Reason{
 	"700084":  RefreshTokenExpired, // SPA refresh token: fixed 24-hour lifetime
 	"50173":   RefreshTokenRevoked, // FreshTokenNeeded: revoked (password change, admin)
 	"50133":   RefreshTokenRevoked, // SessionInvalidDueToPasswordChange
-	"50057":   RefreshTokenRevoked, // UserDisabled
+	"50057":   AccountDisabled,     // UserDisabled
+	"50053":   AccountDisabled,     // IdsLocked: account locked
+	"50034":   AccountDisabled,     // UserAccountNotFound: deleted from the directory
+	"50144":   PasswordExpired,     // the user's Active Directory password has expired
 	"700003":  RefreshTokenRevoked, // device object deleted from the tenant
 	"70043":   SSOSessionExpired,   // sign-in frequency (Conditional Access)
 	"50132":   SSOSessionExpired,   // SsoArtifactInvalidOrExpired
@@ -125,8 +168,8 @@ var entraCodes = map[string]Reason{
 	"50078":   InteractionRequired, // presented MFA expired
 	"50074":   InteractionRequired, // strong authentication required
 	"50158":   InteractionRequired, // external security challenge
-	"50055":   InteractionRequired, // password expired
-	"50135":   InteractionRequired, // password change required (account risk)
+	"50055":   PasswordExpired,     // InvalidPasswordExpiredPassword
+	"50135":   PasswordExpired,     // password change required (account risk)
 	"53003":   InteractionRequired, // blocked by Conditional Access
 	"65001":   InteractionRequired, // consent missing
 	"700024":  ClockSkew,           // client assertion not within its valid time range
@@ -183,15 +226,30 @@ func awsException(h http.Header) string {
 	return strings.TrimSpace(name)
 }
 
+// parseErrorJSON reads an error body x/oauth2 could not: JSON served as
+// text/plain, or an "error" that is an object ({"error":{"message":…}}, as
+// Google's and other non-OAuth APIs answer), or a bare "message".
 func parseErrorJSON(body []byte) (code, desc string) {
 	var v struct {
-		Error json.RawMessage `json:"error"`
-		Desc  string          `json:"error_description"`
+		Error   json.RawMessage `json:"error"`
+		Desc    string          `json:"error_description"`
+		Message string          `json:"message"`
 	}
 	if json.Unmarshal(body, &v) != nil {
 		return "", ""
 	}
-	_ = json.Unmarshal(v.Error, &code) // "error" may be an object on non-OAuth APIs
+	if json.Unmarshal(v.Error, &code) != nil {
+		var obj struct {
+			Message string `json:"message"`
+			Status  string `json:"status"`
+		}
+		if json.Unmarshal(v.Error, &obj) == nil && v.Desc == "" {
+			v.Desc = strings.TrimSpace(obj.Status + " " + obj.Message)
+		}
+	}
+	if v.Desc == "" {
+		v.Desc = v.Message
+	}
 	return code, v.Desc
 }
 
@@ -203,6 +261,9 @@ func replyDetail(re *oauth2.RetrieveError, code, desc, exception string) string 
 	}
 	if code == "" || status == http.StatusTooManyRequests || status >= 500 {
 		b.WriteString("HTTP " + statusText(re.Response))
+		if code == "" && desc != "" {
+			return b.String() + ": " + desc
+		}
 		if code == "" {
 			b.WriteString(bodySummary(re))
 			return b.String()

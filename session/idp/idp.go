@@ -88,6 +88,10 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 	if p.disc != nil {
 		return p.disc, nil
 	}
+	if p.s.Provider == "github" {
+		p.disc = githubDiscovery(p.s.Issuer)
+		return p.disc, nil
+	}
 	dctx := p.withClient(ctx)
 	entra := p.s.Provider == "entra"
 	if entra {
@@ -186,15 +190,23 @@ func (p *Provider) tokens(tok *oauth2.Token) *session.Tokens {
 		RefreshToken: tok.RefreshToken,
 		Expiry:       tok.Expiry,
 	}
-	if tok.ExpiresIn > 0 {
-		t.Expiry = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
+	in := tok.ExpiresIn
+	if in == 0 { // a form-encoded reply (GitHub): x/oauth2 only sets Expiry
+		in = number(tok.Extra("expires_in"))
+	}
+	if in > 0 {
+		t.Expiry = now.Add(time.Duration(in) * time.Second)
 	}
 	if id, ok := tok.Extra("id_token").(string); ok {
 		t.IDToken = id
 	}
 	// Keycloak says how long the refresh token (SSO session) lives; 0
-	// means no limit (offline tokens).
-	if secs := number(tok.Extra("refresh_expires_in")); secs > 0 {
+	// means no limit (offline tokens). GitHub names it differently.
+	secs := number(tok.Extra("refresh_expires_in"))
+	if secs == 0 {
+		secs = number(tok.Extra("refresh_token_expires_in"))
+	}
+	if secs > 0 {
 		t.RefreshExpiry = now.Add(time.Duration(secs) * time.Second)
 	}
 	return t
@@ -204,6 +216,8 @@ func number(v any) int64 {
 	switch n := v.(type) {
 	case float64:
 		return int64(n)
+	case int64: // x/oauth2 parses numbers of form-encoded replies
+		return n
 	case string:
 		i, _ := strconv.ParseInt(n, 10, 64)
 		return i

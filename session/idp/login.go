@@ -112,6 +112,9 @@ func (p *Provider) verifyIDToken(ctx context.Context, d *discovery, t *session.T
 		}
 		return nil
 	}
+	if d.verifier == nil { // GitHub: OAuth 2.0 without OpenID Connect
+		return fmt.Errorf("%s sent an ID token, but it has no OpenID configuration to check it with; remove the openid scope", p.s.Issuer)
+	}
 	id, err := d.verifier.Verify(ctx, t.IDToken)
 	if err != nil {
 		return fmt.Errorf("the ID token from %s is not valid: %w", p.s.Issuer, err)

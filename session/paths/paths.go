@@ -71,10 +71,19 @@ func RuntimeDir() (string, error) {
 	return StateDir()
 }
 
-// EnsureDir creates dir with owner-only permissions.
+// EnsureDir creates dir with owner-only permissions, and makes an existing
+// dir owner-only when others may enter it. An existing owner-only dir is
+// left as it is (it may be on a read-only disk).
 func EnsureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&0o077 == 0 {
+		return nil
 	}
 	return os.Chmod(dir, 0o700)
 }

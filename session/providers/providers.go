@@ -16,7 +16,7 @@ func New(s config.Session, deps session.ProviderDeps) (session.Provider, error) 
 	switch s.Provider {
 	case "aws-sso":
 		return awssso.New(s, awssso.Options{HTTPClient: deps.HTTPClient, Now: deps.Now})
-	case "oidc", "entra", "okta", "google", "keycloak", "auth0":
+	case "oidc", "entra", "okta", "google", "keycloak", "auth0", "github", "gitlab":
 		return idp.New(s, idp.Options{HTTPClient: deps.HTTPClient, ClientSecret: deps.ClientSecret, Now: deps.Now})
 	default:
 		return nil, fmt.Errorf("unknown provider %q", s.Provider)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/ssokeeper/ssokeeper/session/paths"
 )
 
 // lockPoll is how often Lock retries a lock another process holds.
@@ -75,10 +78,50 @@ func tryLock(dir, file string) (func(), bool, error) {
 }
 
 func newLock(dir, file string) (*flock.Flock, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("could not create the lock directory %s: %w", dir, err)
+	err := usable(dir, file)
+	if err != nil {
+		// A read-only or full disk, or a state folder that is not one:
+		// lock in the runtime folder instead (every process of this user
+		// meets the same failure, so they all meet there), rather than
+		// refuse every refresh.
+		fallback, ferr := fallbackDir(dir)
+		if ferr != nil || usable(fallback, file) != nil {
+			return nil, fmt.Errorf("could not create a lock file in %s: %w", dir, err)
+		}
+		dir = fallback
 	}
 	return flock.New(filepath.Join(dir, file), flock.SetPermissions(0o600)), nil
+}
+
+// usable checks that dir/file can be opened as a lock file, creating both
+// when missing. It never changes an existing folder.
+func usable(dir, file string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, file), os.O_CREATE|os.O_RDONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// fallbackDir is where the locks of dir go when dir cannot hold them: a
+// folder of the runtime directory named after dir, owner-only.
+func fallbackDir(dir string) (string, error) {
+	run, err := paths.RuntimeDir()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(dir))
+	fb := filepath.Join(run, "locks-fallback", hex.EncodeToString(sum[:8]))
+	if err := os.MkdirAll(fb, 0o700); err != nil {
+		return "", err
+	}
+	if info, err := os.Lstat(fb); err != nil || !info.IsDir() || info.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("the fallback lock folder %s is not an owner-only folder", fb)
+	}
+	return fb, nil
 }
 
 // release returns an unlock func that is safe to call more than once. The

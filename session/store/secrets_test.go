@@ -92,11 +92,12 @@ func TestKeyringChunksLongValues(t *testing.T) {
 	s := needSecretService(t)
 	name := testSession(t)
 	user := name + "/refresh_token"
+	gen := 0 // the generation of the parts entry reads
 	entry := func(i int) (string, error) {
 		if i == 0 {
 			return keyring.Get(Service, user)
 		}
-		return keyring.Get(Service, partName(user, i))
+		return keyring.Get(Service, partName(user, gen, i))
 	}
 
 	long := token(7000)
@@ -106,9 +107,10 @@ func TestKeyringChunksLongValues(t *testing.T) {
 	if got, err := s.Get(name, "refresh_token"); err != nil || got != long {
 		t.Fatalf("Get of a 7,000-byte value: got %d bytes, %v", len(got), err)
 	}
-	if head, _ := entry(0); head != "ssokeeper-chunks:4" {
-		t.Errorf("main entry = %q, want the header ssokeeper-chunks:4", head)
+	if head, _ := entry(0); head != "ssokeeper-chunks:4/1" {
+		t.Errorf("main entry = %q, want the index ssokeeper-chunks:4/1", head)
 	}
+	gen = 1
 	for i := 1; i <= 4; i++ {
 		part, err := entry(i)
 		if err != nil || len(part) > chunkSize || part != long[(i-1)*chunkSize:min(i*chunkSize, len(long))] {
@@ -116,7 +118,8 @@ func TestKeyringChunksLongValues(t *testing.T) {
 		}
 	}
 
-	// Shrinking to two parts removes parts 3 and 4.
+	// Shrinking to two parts writes generation 2 and removes every part
+	// of generation 1.
 	medium := token(3000)
 	if err := s.Set(name, "refresh_token", medium); err != nil {
 		t.Fatal(err)
@@ -124,11 +127,12 @@ func TestKeyringChunksLongValues(t *testing.T) {
 	if got, err := s.Get(name, "refresh_token"); err != nil || got != medium {
 		t.Fatalf("Get after shrinking: got %d bytes, %v", len(got), err)
 	}
-	for _, i := range []int{3, 4} {
+	for i := 1; i <= 4; i++ {
 		if _, err := entry(i); !errors.Is(err, keyring.ErrNotFound) {
-			t.Errorf("stale part %d still there after shrinking (%v)", i, err)
+			t.Errorf("stale part %d of generation 1 still there after shrinking (%v)", i, err)
 		}
 	}
+	gen = 2
 
 	// A short value replaces the header and leaves no part.
 	if err := s.Set(name, "refresh_token", "short"); err != nil {
@@ -145,6 +149,7 @@ func TestKeyringChunksLongValues(t *testing.T) {
 	if err := s.Set(name, "refresh_token", long); err != nil {
 		t.Fatal(err)
 	}
+	gen = 1 // after a plain value, chunks start again at generation 1
 	if err := s.Delete(name, "refresh_token"); err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +221,9 @@ func TestChunksEdgeCases(t *testing.T) {
 	}
 
 	// A header whose parts are gone reads as missing: the user signs in again.
-	s.Set("work", "id_token", token(5000))
-	b.Delete(Service, partName("work/id_token", 2))
+	s.Set("work", "id_token", "plain")
+	s.Set("work", "id_token", token(5000)) // generation 1
+	b.Delete(Service, partName("work/id_token", 1, 2))
 	if _, err := s.Get("work", "id_token"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get with a part missing: %v, want ErrNotFound", err)
 	}

@@ -69,12 +69,37 @@ func LoadState(path string) (*State, error) {
 	}
 	s := NewState()
 	if err := json.Unmarshal(data, s); err != nil {
-		return NewState(), fmt.Errorf("the state file %s is corrupt (%v); ssokeeper ignores it and will rebuild it", path, err)
+		return NewState(), fmt.Errorf("%w: %s (%v); ssokeeper rebuilds it from the keyring", ErrCorruptState, path, err)
 	}
 	if s.Sessions == nil {
 		s.Sessions = map[string]SessionState{}
 	}
 	return s, nil
+}
+
+// ErrCorruptState: state.json is not what this program writes (truncated,
+// garbage). LoadState still returns an empty State with it.
+var ErrCorruptState = errors.New("the state file is corrupt")
+
+// CorruptSuffix starts the name of a corrupt state file kept aside:
+// state.json.corrupt-20261203T040506Z.
+const CorruptSuffix = ".corrupt-"
+
+// SetAside renames a corrupt state file to path.corrupt-<time>, so that it
+// is not overwritten before a person could look at it. It returns the new
+// name.
+func SetAside(path string, now time.Time) (string, error) {
+	aside := path + CorruptSuffix + now.UTC().Format("20060102T150405Z")
+	if err := os.Rename(path, aside); err != nil {
+		return "", fmt.Errorf("could not keep the corrupt state file aside as %s: %w", aside, err)
+	}
+	return aside, nil
+}
+
+// CorruptFiles lists the corrupt state files kept aside beside path.
+func CorruptFiles(path string) []string {
+	found, _ := filepath.Glob(path + CorruptSuffix + "*")
+	return found
 }
 
 // SaveState writes s to path atomically: a reader sees the old file or the
