@@ -157,13 +157,7 @@ func (d *Demo) SignIn(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	open := d.browse(ctx)
-	_, err = c.Login(ctx, sessionName, false, time.Minute, func(ev api.LoginEvent) {
-		if ev.OpenURL != "" {
-			open(ev.OpenURL) //nolint:errcheck // the sign-in's result tells
-		}
-	})
-	return err
+	return c.Login(ctx, sessionName, session.LoginRequest{OpenURL: d.browse(ctx), Timeout: time.Minute})
 }
 
 // FinishPending signs in as the test user at the URL the agent opened.
@@ -197,8 +191,7 @@ func (d *Demo) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.Refresh(ctx, sessionName)
-	return err
+	return c.Refresh(ctx, sessionName)
 }
 
 // Status is the agent's snapshot.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/store"
@@ -61,11 +62,10 @@ func TestSecondAgentRefusedAndShutdownSavesState(t *testing.T) {
 	c := api.NewClient(sock)
 	lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer lcancel()
-	if _, err := c.Login(lctx, "work", false, 0, func(ev api.LoginEvent) {
-		if ev.OpenURL != "" {
-			go p.Browse(lctx, ev.OpenURL) //nolint:errcheck
-		}
-	}); err != nil {
+	if err := c.Login(lctx, "work", session.LoginRequest{OpenURL: func(u string) error {
+		go p.Browse(lctx, u) //nolint:errcheck
+		return nil
+	}}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,6 +29,43 @@ func agentClient() (*api.Client, error) {
 		return nil, err
 	}
 	return api.NewClient(sock), nil
+}
+
+// sessions is how every session command reaches the sessions: the
+// running agent's socket, or, when no agent answers, a manager in this
+// process. Commands hold one and do not care which.
+type sessions struct {
+	session.Sessions
+	agent bool // the running agent answers; false: this process's manager
+	close func() error
+}
+
+func (s *sessions) Close() error {
+	if s.close != nil {
+		return s.close()
+	}
+	return nil
+}
+
+// openSessions makes the one choice "agent or local under the lock": the
+// agent when it answers, else a manager in this process, whose refreshes
+// and sign-ins take the session's lock file, so two processes never spend
+// the same refresh token.
+func openSessions(ctx context.Context, e *Env, g *Globals) (*sessions, error) {
+	if c, err := agentClient(); err == nil {
+		_, err := c.Status(ctx)
+		if err == nil {
+			return &sessions{Sessions: c, agent: true}, nil
+		}
+		if !errors.Is(err, api.ErrNoAgent) {
+			return nil, err
+		}
+	}
+	l, err := openLocal(e, g)
+	if err != nil {
+		return nil, err
+	}
+	return &sessions{Sessions: l.m, close: l.Close}, nil
 }
 
 // local is the session package used directly, when no agent runs. Its

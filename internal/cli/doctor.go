@@ -78,13 +78,13 @@ func doctorInput(e *Env, g *Globals) (doctor.Input, error) {
 		StateFile:  statePath,
 		Load:       providers.LoadConfig,
 		Secrets:    doctorSecrets(),
-		Agent:      doctor.ViaAgent(c),
-		OpenLocal: func() (doctor.Sessions, func(), error) {
+		Agent:      c,
+		OpenLocal: func() (session.Sessions, func(), error) {
 			l, err := openLocal(e, g)
 			if err != nil {
 				return nil, nil, err
 			}
-			return doctor.ViaManager(l.m), func() { l.Close() }, nil
+			return l.m, func() { l.Close() }, nil
 		},
 		Autostart: func() (autostart.Status, error) {
 			m, err := autostart.New()

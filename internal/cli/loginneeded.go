@@ -5,21 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
-
-// needsSignIn reports whether only an interactive sign-in can repair a
-// session. Sessions that are healthy, refreshing, retrying (the IdP is
-// away, the refresh token is kept) or degraded (clock, keyring) do not:
-// a sign-in would not help them.
-func needsSignIn(st session.Status) bool {
-	switch st.State {
-	case health.NeedsLogin, health.Expired, health.LoggedOut:
-		return true
-	}
-	return false
-}
 
 // loginIfNeeded is `login NAME --if-needed`: it asks the agent (or the
 // stored state) how the session is, without calling the identity
@@ -31,7 +18,7 @@ func loginIfNeeded(ctx context.Context, e *Env, g *Globals, name string) (code i
 		return report(e, err), true
 	}
 	st, ok := snap.Get(name)
-	if !ok || needsSignIn(st) || st.State == health.ConfigError {
+	if !ok || st.NeedsSignIn() || st.State == health.ConfigError {
 		return 0, false // sign in, or let login say what is wrong
 	}
 	return exitOK, true
@@ -47,7 +34,7 @@ func loginAllNeeded(ctx context.Context, e *Env, g *Globals, flags []string) int
 	}
 	var names []string
 	for _, st := range snap.Sessions {
-		if needsSignIn(st) {
+		if st.NeedsSignIn() {
 			names = append(names, st.Name)
 		}
 	}

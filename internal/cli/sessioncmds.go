@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
-	"github.com/ssokeeper/ssokeeper/session/api"
 )
 
 func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
@@ -58,32 +56,16 @@ func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
 		fmt.Fprintf(e.Stderr, "A sign-in for %s is already pending (in the browser or another terminal); waiting for it to finish.\n", name)
 	}
 
-	c, err := agentClient()
-	if err == nil {
-		_, err = c.Login(ctx, name, *device, *timeout, func(ev api.LoginEvent) {
-			switch {
-			case ev.OpenURL != "":
-				openURL(ev.OpenURL) //nolint:errcheck
-			case ev.DeviceCode != nil:
-				showCode(*ev.DeviceCode)
-			case ev.Joined:
-				joined()
-			}
-		})
-		if !errors.Is(err, api.ErrNoAgent) {
-			return loginResult(e, name, err)
-		}
-	}
-	l, err := openLocal(e, g)
+	s, err := openSessions(ctx, e, g)
 	if err != nil {
 		return report(e, err)
 	}
-	defer l.Close()
-	err = l.m.Login(ctx, name, session.LoginRequest{
+	defer s.Close()
+	err = s.Login(ctx, name, session.LoginRequest{
 		Device: *device, OpenURL: openURL, ShowDeviceCode: showCode, Timeout: *timeout, Joined: joined,
 	})
 	code = loginResult(e, name, err)
-	if code == exitOK {
+	if code == exitOK && !s.agent {
 		noAgentNote(e)
 	}
 	return code
@@ -100,22 +82,18 @@ func loginResult(e *Env, name string, err error) int {
 func cmdLogout(ctx context.Context, e *Env, g *Globals, args []string) int {
 	return simpleSessionCmd(ctx, e, g, args, "logout",
 		"Sign a session out: revoke its refresh token at the identity provider and delete it from the keyring.",
-		func(c *api.Client, name string) error { _, err := c.Logout(ctx, name); return err },
-		func(m *session.Manager, name string) error { return m.Logout(ctx, name) },
-		"Signed out of %s.\n")
+		session.Sessions.Logout, "Signed out of %s.\n")
 }
 
 func cmdRefresh(ctx context.Context, e *Env, g *Globals, args []string) int {
 	return simpleSessionCmd(ctx, e, g, args, "refresh", "Refresh a session's tokens now.",
-		func(c *api.Client, name string) error { _, err := c.Refresh(ctx, name); return err },
-		func(m *session.Manager, name string) error { return m.Refresh(ctx, name) },
-		"Refreshed %s.\n")
+		session.Sessions.Refresh, "Refreshed %s.\n")
 }
 
 // simpleSessionCmd runs a one-session command through the agent, or
 // locally when no agent runs.
 func simpleSessionCmd(ctx context.Context, e *Env, g *Globals, args []string, name, summary string,
-	viaAgent func(*api.Client, string) error, viaLocal func(*session.Manager, string) error, done string) int {
+	op func(session.Sessions, context.Context, string) error, done string) int {
 	fs := newFlags(e, name, "NAME", summary)
 	pos, code, ok := parse(fs, args, e)
 	if !ok {
@@ -125,22 +103,12 @@ func simpleSessionCmd(ctx context.Context, e *Env, g *Globals, args []string, na
 	if !ok {
 		return exitUsage
 	}
-	if c, err := agentClient(); err == nil {
-		err = viaAgent(c, sess)
-		if !errors.Is(err, api.ErrNoAgent) {
-			if err != nil {
-				return report(e, err)
-			}
-			fmt.Fprintf(e.Stderr, done, sess)
-			return exitOK
-		}
-	}
-	l, err := openLocal(e, g)
+	s, err := openSessions(ctx, e, g)
 	if err != nil {
 		return report(e, err)
 	}
-	defer l.Close()
-	if err := viaLocal(l.m, sess); err != nil {
+	defer s.Close()
+	if err := op(s, ctx, sess); err != nil {
 		return report(e, err)
 	}
 	fmt.Fprintf(e.Stderr, done, sess)

@@ -3,14 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/internal/words"
 	"github.com/ssokeeper/ssokeeper/session"
-	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
@@ -68,22 +66,12 @@ func cmdStatus(ctx context.Context, e *Env, g *Globals, args []string) int {
 
 // currentSnapshot asks the agent, or reads the stored state without one.
 func currentSnapshot(ctx context.Context, e *Env, g *Globals) (session.Snapshot, error) {
-	c, err := agentClient()
-	if err == nil {
-		snap, err := c.Status(ctx)
-		if err == nil {
-			return snap, nil
-		}
-		if !errors.Is(err, api.ErrNoAgent) {
-			return session.Snapshot{}, err
-		}
-	}
-	l, err := openLocal(e, g)
+	s, err := openSessions(ctx, e, g)
 	if err != nil {
 		return session.Snapshot{}, err
 	}
-	defer l.Close()
-	return l.m.Snapshot(), nil
+	defer s.Close()
+	return s.Status(ctx)
 }
 
 func printStatus(w io.Writer, snap session.Snapshot, now time.Time) {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/toolcreds"
 	"github.com/ssokeeper/ssokeeper/session"
-	"github.com/ssokeeper/ssokeeper/session/api"
 )
 
 const tokenHelp = `Print a valid token of session NAME on stdout, and nothing else. Asks the
@@ -76,34 +74,22 @@ func cmdToken(ctx context.Context, e *Env, g *Globals, args []string) int {
 	return exitOK
 }
 
-// tokenSource is where tokens come from: the agent, or this process.
-type tokenSource struct {
-	token   func(ctx context.Context, name string, minValid time.Duration) (toolcreds.Token, error)
-	refresh func(ctx context.Context, name string) error
-}
-
-// fetchToken asks the running agent for a token valid for minValid and,
-// when no agent runs, the session package directly (its refresh takes the
-// session's lock file, so no two processes spend one refresh token).
+// fetchToken gets a token valid for minValid from the running agent or,
+// without one, this process (its refresh takes the session's lock file, so
+// no two processes spend one refresh token).
 func fetchToken(ctx context.Context, e *Env, g *Globals, name string, minValid time.Duration, useID bool) (toolcreds.Token, error) {
-	if c, err := agentClient(); err == nil {
-		tok, err := freshToken(ctx, agentSource(c), name, minValid, useID)
-		if !errors.Is(err, api.ErrNoAgent) {
-			return tok, err
-		}
-	}
-	l, err := openLocal(e, g)
+	s, err := openSessions(ctx, e, g)
 	if err != nil {
 		return toolcreds.Token{}, err
 	}
-	defer l.Close()
-	return freshToken(ctx, managerSource(l.m), name, minValid, useID)
+	defer s.Close()
+	return freshToken(ctx, s, name, minValid, useID)
 }
 
 // freshToken gets a token. The manager keeps the access token valid; an ID
 // token may expire earlier, so when it would, it refreshes once more.
-func freshToken(ctx context.Context, src tokenSource, name string, minValid time.Duration, useID bool) (toolcreds.Token, error) {
-	tok, err := src.token(ctx, name, minValid)
+func freshToken(ctx context.Context, s session.Sessions, name string, minValid time.Duration, useID bool) (toolcreds.Token, error) {
+	tok, err := token(ctx, s, name, minValid)
 	if err != nil || !useID {
 		return tok, err
 	}
@@ -112,37 +98,19 @@ func freshToken(ctx context.Context, src tokenSource, name string, minValid time
 		if err != nil || time.Until(exp) >= minValid {
 			return tok, nil
 		}
-		if err := src.refresh(ctx, name); err != nil {
+		if err := s.Refresh(ctx, name); err != nil {
 			return toolcreds.Token{}, err
 		}
-		if tok, err = src.token(ctx, name, minValid); err != nil || tok.IDToken != "" {
+		if tok, err = token(ctx, s, name, minValid); err != nil || tok.IDToken != "" {
 			return tok, err
 		}
 	}
 	return toolcreds.Token{}, fmt.Errorf("%s: the identity provider sent no ID token with its last reply, so --id-token has nothing to print. Check that the session's scopes include \"openid\", or use the access token (drop --id-token)", name)
 }
 
-func agentSource(c *api.Client) tokenSource {
-	return tokenSource{
-		token: func(ctx context.Context, name string, minValid time.Duration) (toolcreds.Token, error) {
-			r, err := c.Token(ctx, name, minValid)
-			return toolcreds.Token{AccessToken: r.AccessToken, TokenType: r.TokenType, Expiry: r.ExpiresAt, IDToken: r.IDToken}, err
-		},
-		refresh: func(ctx context.Context, name string) error {
-			_, err := c.Refresh(ctx, name)
-			return err
-		},
-	}
-}
-
-func managerSource(m *session.Manager) tokenSource {
-	return tokenSource{
-		token: func(ctx context.Context, name string, minValid time.Duration) (toolcreds.Token, error) {
-			t, err := m.Token(ctx, name, minValid)
-			return toolcreds.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, Expiry: t.Expiry, IDToken: t.IDToken}, err
-		},
-		refresh: m.Refresh,
-	}
+func token(ctx context.Context, s session.Sessions, name string, minValid time.Duration) (toolcreds.Token, error) {
+	t, err := s.Token(ctx, name, minValid)
+	return toolcreds.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, Expiry: t.Expiry, IDToken: t.IDToken}, err
 }
 
 // indent lines up a help text under the first line that newFlags indents.

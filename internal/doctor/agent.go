@@ -13,42 +13,10 @@ import (
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
-// Sessions is where doctor reads a session's status and asks for a
-// refresh: the running agent, or this process's own manager without one.
-type Sessions interface {
-	Status(ctx context.Context) (session.Snapshot, error)
-	Refresh(ctx context.Context, name string) error
-}
-
-// ViaAgent talks to the running agent; Status answers api.ErrNoAgent when
-// none runs.
-func ViaAgent(c *api.Client) Sessions { return agentSessions{c} }
-
-type agentSessions struct{ c *api.Client }
-
-func (a agentSessions) Status(ctx context.Context) (session.Snapshot, error) { return a.c.Status(ctx) }
-func (a agentSessions) Refresh(ctx context.Context, name string) error {
-	_, err := a.c.Refresh(ctx, name)
-	return err
-}
-
-// ViaManager uses a session manager in this process (when no agent runs;
-// its refreshes take the session's lock file).
-func ViaManager(m *session.Manager) Sessions { return managerSessions{m} }
-
-type managerSessions struct{ m *session.Manager }
-
-func (l managerSessions) Status(context.Context) (session.Snapshot, error) {
-	return l.m.Snapshot(), nil
-}
-func (l managerSessions) Refresh(ctx context.Context, name string) error {
-	return l.m.Refresh(ctx, name)
-}
-
 const startAgentFix = "Start it with `ssokeeper` (or `ssokeeper run --headless`), and `ssokeeper autostart enable` to start it at every login."
 
 // Agent asks the agent for its snapshot.
-func Agent(ctx context.Context, s Sessions) (session.Snapshot, Check) {
+func Agent(ctx context.Context, s session.Sessions) (session.Snapshot, Check) {
 	var snap session.Snapshot
 	c := timed(func() Check {
 		var err error

@@ -22,12 +22,14 @@ type Input struct {
 	Refresh bool   // test the client with a real refresh (the person asked)
 	Secrets store.Secrets
 	HTTP    *http.Client // for discovery; nil: NewHTTPClient()
-	// Agent is the running agent's API (ViaAgent); its Status answers
-	// api.ErrNoAgent when none runs.
-	Agent Sessions
-	// OpenLocal opens a session manager in this process (ViaManager), used
-	// when no agent runs; close releases it.
-	OpenLocal func() (s Sessions, close func(), err error)
+	// Agent is the running agent's socket client (*api.Client); its
+	// Status answers api.ErrNoAgent when none runs. Doctor asks it
+	// itself, rather than taking whichever sessions the CLI would, because
+	// an absent agent is one of the things it reports.
+	Agent session.Sessions
+	// OpenLocal opens a session manager in this process, used when no
+	// agent runs; close releases it.
+	OpenLocal func() (s session.Sessions, close func(), err error)
 	// Autostart reports the start-at-login entry; nil skips that check.
 	Autostart func() (autostart.Status, error)
 	// StateFile is state.json; "" skips its check.
@@ -117,7 +119,7 @@ func Run(ctx context.Context, in Input) (Report, error) {
 type run struct {
 	in      Input
 	cfg     *config.Config
-	src     Sessions // the agent, or a manager of this process
+	src     session.Sessions // the agent, or a manager of this process
 	snap    session.Snapshot
 	srcErr  error // why src cannot be used
 	config  Check // the configuration's, first in every session
@@ -215,7 +217,7 @@ func reach(ctx context.Context, in Input, s config.Session) (Check, Probe) {
 }
 
 // clientCheck tests the client with a real refresh, or reports the last one.
-func clientCheck(ctx context.Context, src Sessions, snap session.Snapshot, name string, refresh bool) Check {
+func clientCheck(ctx context.Context, src session.Sessions, snap session.Snapshot, name string, refresh bool) Check {
 	return timed(func() Check {
 		if !refresh {
 			st, ok := snap.Get(name)

@@ -144,9 +144,9 @@ func (f *fixture) input(refresh bool) doctor.Input {
 		Load:       providers.LoadConfig,
 		Refresh:    refresh,
 		Secrets:    f.secrets,
-		Agent:      doctor.ViaAgent(api.NewClient(sock)),
-		OpenLocal: func() (doctor.Sessions, func(), error) {
-			return doctor.ViaManager(f.localManager()), func() {}, nil
+		Agent:      api.NewClient(sock),
+		OpenLocal: func() (session.Sessions, func(), error) {
+			return f.localManager(), func() {}, nil
 		},
 		Autostart: func() (autostart.Status, error) {
 			m, err := autostart.New()

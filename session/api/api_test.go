@@ -143,24 +143,23 @@ func TestLoginTokenRefreshLogoutOverSocket(t *testing.T) {
 		t.Fatalf("token before sign-in: %v, want needs_action with a status", err)
 	}
 
-	final, err := s.client.Login(ctx, "work", false, 0, func(ev api.LoginEvent) {
-		if ev.OpenURL != "" {
-			go s.idp.Browse(ctx, ev.OpenURL) //nolint:errcheck
-		}
-	})
+	err = s.client.Login(ctx, "work", session.LoginRequest{OpenURL: func(u string) error {
+		go s.idp.Browse(ctx, u) //nolint:errcheck
+		return nil
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if final.Status == nil || final.Status.State != health.Healthy {
-		t.Fatalf("after sign-in: %+v", final.Status)
+	if st, _ := s.m.Snapshot().Get("work"); st.State != health.Healthy {
+		t.Fatalf("after sign-in: %+v", st)
 	}
 
 	tok, err := s.client.Token(ctx, "work", time.Second)
-	if err != nil || tok.AccessToken == "" || tok.ExpiresAt.Before(time.Now()) {
+	if err != nil || tok.AccessToken == "" || tok.Expiry.Before(time.Now()) {
 		t.Fatalf("token: %+v, %v", tok, err)
 	}
 	before := s.idp.RefreshCount()
-	if _, err := s.client.Refresh(ctx, "work"); err != nil {
+	if err := s.client.Refresh(ctx, "work"); err != nil {
 		t.Fatal(err)
 	}
 	if s.idp.RefreshCount() != before+1 {
@@ -174,7 +173,7 @@ func TestLoginTokenRefreshLogoutOverSocket(t *testing.T) {
 	if err != nil || !snap.AgentRunning || len(snap.Sessions) != 1 {
 		t.Fatalf("status: %+v, %v", snap, err)
 	}
-	if _, err := s.client.Logout(ctx, "work"); err != nil {
+	if err := s.client.Logout(ctx, "work"); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := s.m.Snapshot().Get("work"); st.State != health.LoggedOut {
@@ -184,7 +183,7 @@ func TestLoginTokenRefreshLogoutOverSocket(t *testing.T) {
 
 func TestUnknownSessionAndNoAgent(t *testing.T) {
 	s := serve(t)
-	_, err := s.client.Refresh(context.Background(), "nope")
+	err := s.client.Refresh(context.Background(), "nope")
 	var re *api.RemoteError
 	if !errors.As(err, &re) || re.Reply.Code != api.CodeUnknownSession {
 		t.Fatalf("unknown session: %v", err)

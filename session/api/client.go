@@ -18,7 +18,8 @@ import (
 // ErrNoAgent means no agent listens on the socket.
 var ErrNoAgent = errors.New("the ssokeeper agent is not running")
 
-// Client talks to a running agent.
+// Client talks to a running agent. It is the agent's side of
+// session.Sessions: a command holds one or a local manager alike.
 type Client struct {
 	hc *http.Client
 }
@@ -42,31 +43,48 @@ func (c *Client) Status(ctx context.Context) (session.Snapshot, error) {
 	return snap, err
 }
 
+var _ session.Sessions = (*Client)(nil)
+
 // Refresh asks the agent to refresh a session now.
-func (c *Client) Refresh(ctx context.Context, name string) (session.Status, error) {
+func (c *Client) Refresh(ctx context.Context, name string) error {
 	var st session.Status
-	err := c.do(ctx, http.MethodPost, "/v1/sessions/"+url.PathEscape(name)+"/refresh", &st)
-	return st, err
+	return c.do(ctx, http.MethodPost, "/v1/sessions/"+url.PathEscape(name)+"/refresh", &st)
 }
 
 // Logout asks the agent to sign a session out.
-func (c *Client) Logout(ctx context.Context, name string) (session.Status, error) {
+func (c *Client) Logout(ctx context.Context, name string) error {
 	var st session.Status
-	err := c.do(ctx, http.MethodPost, "/v1/sessions/"+url.PathEscape(name)+"/logout", &st)
-	return st, err
+	return c.do(ctx, http.MethodPost, "/v1/sessions/"+url.PathEscape(name)+"/logout", &st)
 }
 
 // Token asks the agent for a token valid for at least minValid.
-func (c *Client) Token(ctx context.Context, name string, minValid time.Duration) (TokenReply, error) {
+func (c *Client) Token(ctx context.Context, name string, minValid time.Duration) (session.Tokens, error) {
 	var tok TokenReply
 	q := url.Values{"min_valid": {minValid.String()}}
 	err := c.do(ctx, http.MethodGet, "/v1/sessions/"+url.PathEscape(name)+"/token?"+q.Encode(), &tok)
-	return tok, err
+	return session.Tokens{AccessToken: tok.AccessToken, TokenType: tok.TokenType, Expiry: tok.ExpiresAt, IDToken: tok.IDToken}, err
 }
 
-// Login asks the agent to sign a session in; onEvent sees each event
-// (open the URL, show the device code) before the final one is returned.
-func (c *Client) Login(ctx context.Context, name string, device bool, timeout time.Duration, onEvent func(LoginEvent)) (LoginEvent, error) {
+// Login asks the agent to sign a session in. The agent streams what the
+// person must see; req's callbacks show it here, in this terminal: the
+// URL to open, the device code, that a pending sign-in was joined.
+func (c *Client) Login(ctx context.Context, name string, req session.LoginRequest) error {
+	_, err := c.login(ctx, name, req.Device, req.Timeout, func(ev LoginEvent) {
+		switch {
+		case ev.OpenURL != "" && req.OpenURL != nil:
+			req.OpenURL(ev.OpenURL) //nolint:errcheck // the sign-in's outcome tells
+		case ev.DeviceCode != nil && req.ShowDeviceCode != nil:
+			req.ShowDeviceCode(*ev.DeviceCode)
+		case ev.Joined && req.Joined != nil:
+			req.Joined()
+		}
+	})
+	return err
+}
+
+// login streams a sign-in; onEvent sees each event before the final one
+// is returned.
+func (c *Client) login(ctx context.Context, name string, device bool, timeout time.Duration, onEvent func(LoginEvent)) (LoginEvent, error) {
 	q := url.Values{}
 	if device {
 		q.Set("device", "1")

@@ -1,0 +1,28 @@
+package session
+
+import (
+	"context"
+	"time"
+)
+
+// Sessions is the manager's method set as every client sees it. The
+// in-process *Manager and the agent's socket client (api.Client) both
+// implement it, so a command works the same through either; which one it
+// gets is decided once, where the command starts.
+type Sessions interface {
+	// Status returns the snapshot of every session.
+	Status(ctx context.Context) (Snapshot, error)
+	// Refresh refreshes a session now, or joins the refresh under way.
+	Refresh(ctx context.Context, name string) error
+	// Login signs a session in; only call it because a person asked.
+	Login(ctx context.Context, name string, req LoginRequest) error
+	// Logout revokes the refresh token and forgets the session's secrets.
+	Logout(ctx context.Context, name string) error
+	// Token returns an access token valid for at least minValid.
+	Token(ctx context.Context, name string, minValid time.Duration) (Tokens, error)
+}
+
+var _ Sessions = (*Manager)(nil)
+
+// Status returns the snapshot; it never fails in process.
+func (m *Manager) Status(context.Context) (Snapshot, error) { return m.Snapshot(), nil }
