@@ -177,7 +177,7 @@ func TestPresetsAtTheirRealHostnames(t *testing.T) {
 			}
 
 			for _, host := range hostsOf(o) {
-				if !i.proxy.reached(host) {
+				if !i.proxy.Reached(host) {
 					t.Errorf("the proxy was never asked for %s", host)
 				}
 			}

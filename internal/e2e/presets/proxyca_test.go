@@ -77,12 +77,12 @@ realm = "main"
 client_id = "c"
 `)
 	c := doctorCheck(t, m, "blocked", "identity provider reachable")
-	if c.OK || !strings.Contains(c.Detail, "the proxy "+i.proxy.URL+" (HTTPS_PROXY) refused to connect to blocked.example.com: Forbidden") ||
+	if c.OK || !strings.Contains(c.Detail, "the proxy "+i.proxy.URL+" (HTTPS_PROXY) refused to connect to blocked.example.com (403 Forbidden)") ||
 		!strings.Contains(c.Fix, "ask your IT team to allow blocked.example.com, or add it to NO_PROXY") {
 		t.Errorf("proxy refuses the host: %+v", c)
 	}
 	c = doctorCheck(t, m.with("HTTPS_PROXY=http://127.0.0.1:1"), "blocked", "identity provider reachable")
-	if c.OK || !strings.Contains(c.Detail, "the proxy http://127.0.0.1:1 (HTTPS_PROXY) does not answer") || !strings.Contains(c.Fix, "Check HTTPS_PROXY") {
+	if c.OK || !strings.Contains(c.Detail, "the proxy http://127.0.0.1:1 (HTTPS_PROXY) is not answering (connection refused)") || !strings.Contains(c.Fix, "Check HTTPS_PROXY") {
 		t.Errorf("proxy down: %+v", c)
 	}
 }
