@@ -242,7 +242,7 @@ func checkSends(t *testing.T, q url.Values, sends map[string]string) {
 }
 
 type sessionStatus struct {
-	Name, State, Reason, Message string
+	Name, State, Reason, Message, Detail string
 }
 
 func statusOf(t *testing.T, m *machine, name string) sessionStatus {
