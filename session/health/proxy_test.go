@@ -94,6 +94,17 @@ func TestClassifyProxyRefusesHost(t *testing.T) {
 	}
 }
 
+func TestClassifyProxyCannotReachIdP(t *testing.T) {
+	// A proxy whose own way to the identity provider is down, as Squid
+	// answers when it cannot resolve or reach the host.
+	proxy := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream unreachable", http.StatusBadGateway)
+	})
+	client := throughProxy(t, proxy.URL, nil, 5*time.Second)
+	wantProxyDiagnosis(t, refresh(t, client, tokenURL, "rt"), IdPUnreachable,
+		"the proxy "+proxy.URL+" (HTTPS_PROXY) could not connect to "+idpHost+" (502 Bad Gateway)")
+}
+
 func TestClassifyProxyNeedsAuthentication(t *testing.T) {
 	idp := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
