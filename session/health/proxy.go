@@ -83,9 +83,6 @@ func FindProxyFault(err error) (ProxyFault, bool) {
 	switch {
 	case errors.As(err, &op) && op.Op == "proxyconnect":
 		f.Text = unansweredWhy(op.Err)
-	case strings.Contains(err.Error(), "proxyconnect "):
-		// http.Client's own timeout keeps only the text of what it cut.
-		f.Text = "no answer in time"
 	case connectRefusal(ue.Err):
 		f.Answered, f.Text = true, ue.Err.Error()
 		f.Status = statusOf(f.Text)
@@ -101,8 +98,8 @@ func connectRefusal(err error) bool {
 	if err == nil || reflect.TypeOf(err) != reflect.TypeOf(errors.New("")) {
 		return false
 	}
-	text := err.Error()
-	return text != "" && !strings.ContainsAny(text, ":\"") && !strings.HasPrefix(text, "net/http")
+	text := err.Error() // net/http's own messages start with "net/http" or "http:", or quote
+	return text != "" && !strings.HasPrefix(text, "net/http") && !strings.HasPrefix(text, "http:") && !strings.Contains(text, `"`)
 }
 
 // statusOf finds the status code of a standard reason phrase (0 if none).

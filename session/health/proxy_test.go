@@ -1,9 +1,11 @@
 package health
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -94,6 +96,22 @@ func TestClassifyProxyRefusesHost(t *testing.T) {
 	}
 }
 
+func TestClassifyProxyOwnReasonPhrase(t *testing.T) {
+	proxy := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 403 Blocked by policy: uncategorised site\r\nContent-Length: 0\r\n\r\n")
+		buf.Flush()
+	})
+	client := throughProxy(t, proxy.URL, nil, 5*time.Second)
+	wantProxyDiagnosis(t, refresh(t, client, tokenURL, "rt"), IdPUnreachable,
+		"the proxy "+proxy.URL+" (HTTPS_PROXY) refused to connect to "+idpHost+" (Blocked by policy: uncategorised site)")
+}
+
 func TestClassifyProxyCannotReachIdP(t *testing.T) {
 	// A proxy whose own way to the identity provider is down, as Squid
 	// answers when it cannot resolve or reach the host.
@@ -149,6 +167,19 @@ func TestClassifyProxySilent(t *testing.T) {
 	client := throughProxy(t, withPassword(proxyURL), nil, 100*time.Millisecond)
 	wantProxyDiagnosis(t, refresh(t, client, tokenURL, "rt"), IdPUnreachable,
 		"no answer from "+idpHost+" in time; the connection goes through the proxy "+proxyURL+" (HTTPS_PROXY)")
+}
+
+// TestClassifyProxyBlackHoled: a proxy address that swallows the TCP
+// handshake (a firewall dropping packets) until the dialer's timeout.
+// Loopback always answers, so the dialer fails as it then would.
+func TestClassifyProxyBlackHoled(t *testing.T) {
+	proxyURL := "http://192.0.2.1:3128" // TEST-NET-1, never dialled here
+	client := throughProxy(t, withPassword(proxyURL), nil, 5*time.Second)
+	client.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: os.ErrDeadlineExceeded}
+	}
+	wantProxyDiagnosis(t, refresh(t, client, tokenURL, "rt"), IdPUnreachable,
+		"the proxy "+proxyURL+" (HTTPS_PROXY) is not answering (no answer in time), so "+idpHost+" cannot be reached")
 }
 
 func TestClassifyProxyInspectsTLS(t *testing.T) {
