@@ -56,6 +56,8 @@ func proxyFix(f health.ProxyFault) string {
 		return fmt.Sprintf("Check %s: the proxy must run and be reachable from this computer (ask your IT team for its address), or unset it if you need none.", f.Proxy.Var)
 	case f.Status == http.StatusProxyAuthRequired:
 		return fmt.Sprintf("Put your proxy user and password in %s (http://user:password@host:port, special characters percent-encoded), or add %s to NO_PROXY if it is reachable without the proxy.", f.Proxy.Var, f.Target)
+	case f.Status >= 500:
+		return fmt.Sprintf("Check the identity provider's status page; if it is up, ask your IT team why the proxy cannot reach %s.", f.Target)
 	}
 	return fmt.Sprintf("The proxy does not let this computer reach the identity provider: ask your IT team to allow %s, or add it to NO_PROXY if it is reachable without the proxy.", f.Target)
 }
