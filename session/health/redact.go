@@ -55,7 +55,7 @@ func stripQueries(s string) string { return queries.ReplaceAllString(s, "?…") 
 
 // clean makes a Detail: one line, no tokens, at most maxDetail runes.
 func clean(s string) string {
-	s = Redact(strings.Join(strings.Fields(s), " "))
+	s = Redact(scrubProxyCredentials(strings.Join(strings.Fields(s), " ")))
 	if r := []rune(s); len(r) > maxDetail {
 		s = strings.TrimSpace(string(r[:maxDetail-1])) + "…"
 	}
