@@ -17,6 +17,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/idpclient"
 	"github.com/ssokeeper/ssokeeper/session/paths"
 )
 
@@ -84,6 +85,9 @@ func New(s config.Session, opts Options) (*Provider, error) {
 	if p.client == nil {
 		p.client = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Every SSO OIDC request carries a client secret, a code, a device
+	// code or a refresh token: never follow a redirect; cap replies.
+	p.client = idpclient.ForSecrets(p.client)
 	if p.now == nil {
 		p.now = time.Now
 	}

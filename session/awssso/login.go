@@ -111,9 +111,12 @@ func (p *Provider) deviceLogin(ctx context.Context, reg *registration, req sessi
 	if err != nil {
 		return tokenReply{}, err
 	}
-	if d.ExpiresIn <= 0 {
+	// A device code lives 10 minutes at AWS; bound what a reply claims,
+	// and the polling interval, so a hostile reply cannot stall sign-in.
+	if d.ExpiresIn <= 0 || d.ExpiresIn > 1800 {
 		d.ExpiresIn = 600
 	}
+	d.Interval = min(d.Interval, 60)
 	code := session.DeviceCode{
 		UserCode:                d.UserCode,
 		VerificationURI:         d.VerificationURI,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/idpclient"
 )
 
 // ErrCacheWrite wraps a failure to write the AWS CLI's cache file after a
@@ -103,14 +104,12 @@ func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registratio
 	if reply.AccessToken == "" {
 		return nil, fmt.Errorf("session %q: IAM Identity Center answered without an access token; ssokeeper will try again", p.s.Name)
 	}
-	if reply.ExpiresIn <= 0 {
-		reply.ExpiresIn = 3600
-	}
 	if reply.TokenType == "" {
 		reply.TokenType = "Bearer"
 	}
 	// Whole seconds: the file has no more, and the two must agree.
-	expiry := p.now().Truncate(time.Second).Add(time.Duration(reply.ExpiresIn) * time.Second)
+	// Absent, zero, negative or unreadable gets a short default; absurd is capped.
+	expiry := p.now().Truncate(time.Second).Add(idpclient.Lifetime(int64(reply.ExpiresIn)))
 	keep := reply.RefreshToken
 	if keep == "" {
 		keep = usedRefresh

@@ -49,7 +49,11 @@ func Classify(err error) Diagnosis {
 	}
 	var rs Reasoner
 	if errors.As(err, &rs) {
-		return diagnose(rs.Reason(), err.Error())
+		detail := err.Error()
+		if d, ok := rs.(interface{ Detail() string }); ok {
+			detail = d.Detail() // its own words, without the wrapping around it
+		}
+		return diagnose(rs.Reason(), detail)
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {

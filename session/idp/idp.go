@@ -21,6 +21,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/idpclient"
 )
 
 // Options are the provider's dependencies.
@@ -39,6 +40,10 @@ type Options struct {
 type Provider struct {
 	s    config.Session
 	opts Options
+	// secrets carries requests with a refresh token, code, client secret
+	// or device code: it never follows a redirect. disc reads discovery
+	// and JWKS: same-host redirects only. Both cap reply sizes.
+	secrets, discHTTP *http.Client
 
 	mu   sync.Mutex
 	disc *discovery // nil until discovery succeeded
@@ -70,12 +75,13 @@ func New(s config.Session, opts Options) (*Provider, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Provider{s: s, opts: opts}, nil
+	return &Provider{s: s, opts: opts,
+		secrets: idpclient.ForSecrets(opts.HTTPClient), discHTTP: idpclient.ForDiscovery(opts.HTTPClient)}, nil
 }
 
-// withClient makes x/oauth2 and go-oidc use our HTTP client.
+// withClient makes x/oauth2 use the client for requests that carry secrets.
 func (p *Provider) withClient(ctx context.Context) context.Context {
-	return oidc.ClientContext(ctx, p.opts.HTTPClient)
+	return oidc.ClientContext(ctx, p.secrets)
 }
 
 // discover reads the IdP's OpenID configuration once, retrying on the next
@@ -86,7 +92,7 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 	if p.disc != nil {
 		return p.disc, nil
 	}
-	dctx := p.withClient(ctx)
+	dctx := oidc.ClientContext(ctx, p.discHTTP) // the key set keeps it for JWKS
 	if p.s.MultiTenant() {
 		// Entra's common/organizations document names the issuer
 		// ".../{tenantid}/v2.0"; verifyIDToken checks iss against tid.
@@ -168,24 +174,32 @@ func (p *Provider) tokens(tok *oauth2.Token) *session.Tokens {
 		RefreshToken: tok.RefreshToken,
 		Expiry:       tok.Expiry,
 	}
-	if tok.ExpiresIn > 0 {
-		t.Expiry = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
+	// expires_in as sent (x/oauth2 keeps it even when <= 0), made sane:
+	// absent or unusable gets a short default, absurd is capped.
+	secs := tok.ExpiresIn
+	if secs == 0 && !tok.Expiry.IsZero() { // a form-encoded reply: x/oauth2 set Expiry only
+		secs = int64(time.Until(tok.Expiry).Round(time.Second) / time.Second)
 	}
+	t.Expiry = now.Add(idpclient.Lifetime(secs))
 	if id, ok := tok.Extra("id_token").(string); ok {
 		t.IDToken = id
 	}
 	// Keycloak says how long the refresh token (SSO session) lives; 0
 	// means no limit (offline tokens).
 	if secs := number(tok.Extra("refresh_expires_in")); secs > 0 {
-		t.RefreshExpiry = now.Add(time.Duration(secs) * time.Second)
+		t.RefreshExpiry = now.Add(time.Duration(min(secs, maxSessionSecs)) * time.Second)
 	}
 	return t
 }
 
+// maxSessionSecs caps a refresh_expires_in (a year): beyond, the Duration
+// arithmetic would overflow and no real SSO session lasts longer.
+const maxSessionSecs = 366 * 24 * 3600
+
 func number(v any) int64 {
 	switch n := v.(type) {
 	case float64:
-		return int64(n)
+		return int64(min(max(n, 0), maxSessionSecs))
 	case string:
 		i, _ := strconv.ParseInt(n, 10, 64)
 		return i
