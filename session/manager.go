@@ -173,6 +173,7 @@ func (m *Manager) newSess(c config.Session) *sess {
 			if errors.Is(err, store.ErrNotFound) {
 				return "", fmt.Errorf("no client secret stored for %s: run `ssokeeper secret set %s`", name, name)
 			}
+			health.Known.Add(name+"/client", v)
 			return v, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/idpclient"
 )
 
@@ -74,6 +75,10 @@ var errorCodes = map[string]string{
 // out. An error reply becomes an *oauth2.RetrieveError, which carries the
 // response (status, Date header) and AWS's own words but never a token.
 func (p *Provider) post(ctx context.Context, path string, in, out any) error {
+	if m, ok := in.(map[string]string); ok {
+		// Whatever AWS (or an impostor) says back, these never leave.
+		health.Known.Add(p.s.Name+"/sso", m["clientSecret"], m["code"], m["codeVerifier"], m["deviceCode"])
+	}
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
 	"golang.org/x/oauth2"
 )
 
@@ -89,6 +90,7 @@ func (p *Provider) registrationFor(ctx context.Context, flow string, now time.Ti
 	if err := p.post(ctx, "/client/register", in, &out); err != nil {
 		return nil, err
 	}
+	health.Known.Add(p.s.Name+"/sso", out.ClientSecret)
 	if out.ClientID == "" || out.ClientSecret == "" {
 		return nil, errors.New("IAM Identity Center registered no client (clientId or clientSecret missing in its reply)")
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
 // callback serves the loopback redirect. It redeems the code itself, so
@@ -61,6 +62,7 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.finished = true
 	t, err := c.redeem(q)
+	err = health.ScrubError(err) // the page and Login's error may quote the IdP
 	if err != nil {
 		c.page(w, http.StatusBadGateway, "Sign-in to "+c.p.s.Name+" failed", err.Error(),
 			"Close this tab and try again; if it fails again, run `ssokeeper doctor "+c.p.s.Name+"`.")
@@ -86,6 +88,7 @@ func (c *callback) redeem(q map[string][]string) (*session.Tokens, error) {
 		return nil, fmt.Errorf("session %q: the identity provider refused the sign-in (%s)", name, msg)
 	}
 	code := get("code")
+	health.Known.Add(name+"/sign-in", code, c.pkce)
 	if code == "" {
 		return nil, fmt.Errorf("session %q: the identity provider's reply has no authorization code", name)
 	}

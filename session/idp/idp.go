@@ -21,6 +21,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/idpclient"
 )
 
@@ -138,6 +139,7 @@ func (p *Provider) config(d *discovery, redirect string) (*oauth2.Config, error)
 			return nil, fmt.Errorf("session %q: cannot read the client secret: %w", p.s.Name, err)
 		}
 		c.ClientSecret = secret
+		health.Known.Add(p.s.Name+"/client", secret)
 		c.Endpoint.AuthStyle = oauth2.AuthStyleAutoDetect
 	}
 	return c, nil
