@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/awssso/ssooidctest"
 	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/idpclient"
@@ -102,5 +104,47 @@ func TestRefreshOddExpiresIn(t *testing.T) {
 		if got := tok.Expiry.Sub(start); got != tt.want || tok.RefreshToken != "rotated-refresh" {
 			t.Errorf("%q: lifetime %v (refresh token %q), want %v and the rotated token", tt.expiresIn, got, tok.RefreshToken, tt.want)
 		}
+	}
+}
+
+// Callbacks without the state, with a wrong one, or addressed to another
+// Host (DNS rebinding) are ignored; the real sign-in then succeeds.
+func TestBrowserLoginCannotBeJammed(t *testing.T) {
+	f := newFixture(t)
+	b := newBrowser()
+	b.before = func(u string) {
+		auth, _ := url.Parse(u)
+		redirect, _ := url.Parse(auth.Query().Get("redirect_uri"))
+		state := auth.Query().Get("state")
+		for _, c := range []struct {
+			query, host string
+			want        int
+		}{
+			{"code=forged", "", http.StatusBadRequest},
+			{"code=forged&state=wrong", "", http.StatusBadRequest},
+			{"code=forged&state=" + url.QueryEscape(state), "attacker.example:" + redirect.Port(), http.StatusMisdirectedRequest},
+			{"error=access_denied&state=" + url.QueryEscape(state), "localhost:" + redirect.Port(), http.StatusMisdirectedRequest},
+		} {
+			req, _ := http.NewRequest(http.MethodGet, redirect.String()+"?"+c.query, nil)
+			if c.host != "" {
+				req.Host = c.host
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Errorf("callback %q (Host %q) answered %s, want %d", c.query, c.host, resp.Status, c.want)
+			}
+		}
+	}
+	tok, err := f.p.Login(context.Background(), session.LoginRequest{OpenURL: b.open, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("sign-in after the jamming attempts: %v (page %q)", err, <-b.pages)
+	}
+	if page := <-b.pages; !strings.HasPrefix(page, "200") || tok.RefreshToken == "" {
+		t.Errorf("browser page %q, refresh token issued %t", page, tok.RefreshToken != "")
 	}
 }

@@ -25,6 +25,7 @@ type callback struct {
 	cfg                *oauth2.Config
 	verifier           *oidc.IDTokenVerifier
 	state, nonce, pkce string
+	host               string // the address it listens on, as the redirect URI names it
 
 	mu       sync.Mutex
 	finished bool
@@ -44,6 +45,14 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !fromLoopback(r.RemoteAddr) {
 		c.page(w, http.StatusForbidden, "Sign-in reply refused",
 			"This reply did not come from this computer.", "")
+		return
+	}
+	if r.Host != c.host {
+		// DNS rebinding: a web page that resolved its own name to
+		// 127.0.0.1 reaches us under that name. The IdP's redirect
+		// always names the address we bound.
+		c.page(w, http.StatusMisdirectedRequest, "Sign-in reply refused",
+			"This reply was not addressed to ssokeeper's sign-in address.", "")
 		return
 	}
 	q := r.URL.Query()

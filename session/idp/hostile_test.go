@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/testidp"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -233,5 +234,79 @@ func TestOddExpiresIn(t *testing.T) {
 		if got := tok.Expiry.Sub(now); got != tt.want || tok.RefreshToken != "rotated" {
 			t.Errorf("%q: lifetime %v, refresh token %q; want %v and the rotated token", tt.expiresIn, got, tok.RefreshToken, tt.want)
 		}
+	}
+}
+
+// jam sends u with the Host header host and returns the status.
+func jam(t *testing.T, u, host string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Errorf("GET %s: %v", u, err)
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Callbacks without the state, with a wrong one, or addressed to another
+// Host (DNS rebinding) are ignored and do not end the sign-in; the real
+// one then succeeds, and a replay of it redeems nothing.
+func TestSignInCannotBeJammed(t *testing.T) {
+	idp := testidp.Start(t, testidp.Options{})
+	p := newProvider(t, idp, offline, Options{})
+	ctx := context.Background()
+	replay := make(chan int, 1)
+	tok, err := p.Login(ctx, session.LoginRequest{Timeout: 30 * time.Second, OpenURL: func(u string) error {
+		cb, err := idp.Authorize(ctx, u)
+		if err != nil {
+			return err
+		}
+		q := cb.Query()
+		noState, wrongState := *cb, *cb
+		q.Del("state")
+		noState.RawQuery = q.Encode()
+		q.Set("state", "forged")
+		wrongState.RawQuery = q.Encode()
+		for _, c := range []struct {
+			u, host string
+			want    int
+		}{
+			{noState.String(), "", http.StatusBadRequest},
+			{wrongState.String(), "", http.StatusBadRequest},
+			{cb.String(), "attacker.example:" + cb.Port(), http.StatusMisdirectedRequest},
+			{cb.String(), "localhost:" + cb.Port(), http.StatusMisdirectedRequest},
+		} {
+			if got := jam(t, c.u, c.host); got != c.want {
+				t.Errorf("callback %s (Host %q) answered %d, want %d", c.u, c.host, got, c.want)
+			}
+		}
+		if got := jam(t, cb.String(), ""); got != http.StatusOK {
+			t.Errorf("the real callback answered %d", got)
+		}
+		status := 0 // the listener may already be closed
+		if resp, err := http.Get(cb.String()); err == nil {
+			resp.Body.Close()
+			status = resp.StatusCode
+		}
+		replay <- status
+		return nil
+	}})
+	if err != nil {
+		t.Fatalf("sign-in after the jamming attempts: %v", err)
+	}
+	if tok.RefreshToken == "" {
+		t.Error("no refresh token")
+	}
+	if got := <-replay; got != http.StatusOK && got != 0 {
+		// 200 "already finished", or the listener is already closed.
+		t.Errorf("replayed callback answered %d", got)
 	}
 }
