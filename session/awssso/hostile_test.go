@@ -148,3 +148,44 @@ func TestBrowserLoginCannotBeJammed(t *testing.T) {
 		t.Errorf("browser page %q, refresh token issued %t", page, tok.RefreshToken != "")
 	}
 }
+
+// aws_cache_refresh_token = false: after a refresh the AWS CLI's file has
+// the access token but neither the refresh token nor the client secret
+// (also not those `aws sso login` wrote), and refreshing keeps working
+// from ssokeeper's own copy of the registration.
+func TestCacheWithoutSecrets(t *testing.T) {
+	srv := ssooidctest.New()
+	t.Cleanup(srv.Close)
+	clk := &testClock{t: start}
+	srv.SetNow(clk.Now)
+	srv.SetRotate(true)
+	dir := t.TempDir()
+	cfg := testSession()
+	cfg.OmitAWSCacheSecrets = true
+	p, err := New(cfg, Options{HTTPClient: srv.Client(), Now: clk.Now, Endpoint: srv.URL,
+		CacheDir: filepath.Join(dir, "cache"), RegistrationDir: filepath.Join(dir, "reg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{srv: srv, p: p, clk: clk, cacheDir: filepath.Join(dir, "cache")}
+	s := srv.NewSession()
+	f.seed(t, s, map[string]any{"custom": "kept"})
+
+	rt := s.RefreshToken
+	for i := range 2 {
+		tok, err := p.Refresh(context.Background(), rt)
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		m := f.file(t)
+		for _, k := range []string{"refreshToken", "clientSecret"} {
+			if _, ok := m[k]; ok {
+				t.Errorf("refresh %d: the cache file still has %s", i, k)
+			}
+		}
+		if str(t, m, "accessToken") != tok.AccessToken || str(t, m, "custom") != "kept" || str(t, m, "clientId") == "" {
+			t.Errorf("refresh %d: the cache file lacks the access token or other fields: %v", i, m)
+		}
+		rt = tok.RefreshToken
+	}
+}

@@ -153,12 +153,20 @@ func (p *Provider) writeTokens(old *cacheFile, access, refresh string, expiry ti
 	c.set("region", p.s.Region)
 	c.set("accessToken", access)
 	c.setTime("expiresAt", expiry)
+	c.set("clientId", reg.ClientID)
+	c.set("registrationExpiresAt", reg.ExpiresAt)
+	if p.s.OmitAWSCacheSecrets {
+		// aws_cache_refresh_token = false: the secrets stay in ssokeeper's
+		// keeping only, also those `aws sso login` wrote here before. The
+		// AWS CLI then uses the access token and never refreshes itself.
+		delete(c.Fields, "refreshToken")
+		delete(c.Fields, "clientSecret")
+		return writeCacheFile(p.cachePath, c)
+	}
 	if refresh != "" {
 		c.set("refreshToken", refresh)
 	}
-	c.set("clientId", reg.ClientID)
 	c.set("clientSecret", reg.ClientSecret)
-	c.set("registrationExpiresAt", reg.ExpiresAt)
 	return writeCacheFile(p.cachePath, c)
 }
 

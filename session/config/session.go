@@ -13,6 +13,7 @@ var sessionKeys = []string{
 	"name", "provider", "issuer", "client_id", "client_secret", "scopes", "flow",
 	"refresh_margin", "warn_before", "max_session", "tenant", "domain", "auth_server",
 	"base_url", "realm", "audience", "auth_params", "sso_session", "start_url", "region", "hosts",
+	"aws_cache_refresh_token",
 }
 
 // onlyFor names the providers that use a provider-specific key.
@@ -26,6 +27,8 @@ var onlyFor = map[string][]string{
 	"sso_session": {"aws-sso"},
 	"start_url":   {"aws-sso"},
 	"region":      {"aws-sso"},
+
+	"aws_cache_refresh_token": {"aws-sso"},
 }
 
 // notForAWS are keys an aws-sso session cannot use: ssokeeper registers its
