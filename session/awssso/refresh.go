@@ -74,7 +74,10 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 		// Unreadable or half-written: a transient error, file untouched.
 		return nil, p.cacheReadError(err)
 	}
-	reg := p.pickRegistration(c, refreshToken)
+	reg, err := p.pickRegistration(c, refreshToken)
+	if err != nil {
+		return nil, err // transient: the refresh token is kept
+	}
 	if reg == nil {
 		return nil, noRegistration(p.s.Name, p.cachePath)
 	}
