@@ -31,6 +31,7 @@ const keepPerOwner = 16
 type SecretSet struct {
 	mu     sync.RWMutex
 	owners map[string][]string
+	forms  *matcher // every value in every encoding; nil: recompute
 }
 
 // Known is the process's set: the manager registers every token it holds,
@@ -47,13 +48,14 @@ func (s *SecretSet) Add(owner string, values ...string) {
 	}
 	list := s.owners[owner]
 	for _, v := range values {
-		if len(v) < minSecret {
+		if len(v) < minSecret || (len(list) > 0 && list[len(list)-1] == v) {
 			continue
 		}
 		if i := slices.Index(list, v); i >= 0 {
 			list = slices.Delete(list, i, i+1)
 		}
 		list = append(list, v)
+		s.forms = nil
 	}
 	if len(list) > keepPerOwner {
 		list = slices.Clone(list[len(list)-keepPerOwner:])
@@ -61,43 +63,107 @@ func (s *SecretSet) Add(owner string, values ...string) {
 	s.owners[owner] = list
 }
 
-// Values is every value remembered, longest first (so a value that
-// contains another is replaced whole).
+// Values is every value remembered.
 func (s *SecretSet) Values() []string {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var all []string
 	for _, list := range s.owners {
 		all = append(all, list...)
 	}
-	s.mu.RUnlock()
-	slices.SortFunc(all, func(a, b string) int { return len(b) - len(a) })
 	return all
 }
 
-// Scrub replaces every remembered value in text.
-func (s *SecretSet) Scrub(text string) string { return scrubExact(text, s.Values()) }
+// Scrub replaces every remembered value in text, in every encoding.
+func (s *SecretSet) Scrub(text string) string {
+	s.mu.RLock()
+	forms := s.forms
+	s.mu.RUnlock()
+	if forms == nil {
+		forms = newMatcher(encodings(s.Values()))
+		s.mu.Lock()
+		s.forms = forms
+		s.mu.Unlock()
+	}
+	return forms.replace(text)
+}
 
 // scrubExact replaces each secret in text, also as it looks URL-encoded or
 // JSON-escaped (an IdP may echo a form field or quote it in JSON).
 func scrubExact(text string, secrets []string) string {
+	return replaceAll(text, encodings(secrets))
+}
+
+// encodings lists each secret as sent and as an IdP may echo it:
+// URL-encoded, JSON-escaped, with "/" escaped (PHP and others); longest
+// first, so a value that contains another is replaced whole.
+func encodings(secrets []string) []string {
+	var forms []string
 	for _, v := range secrets {
 		if len(v) < minSecret {
 			continue
 		}
-		text = strings.ReplaceAll(text, v, "[redacted]")
-		if q := url.QueryEscape(v); q != v {
-			text = strings.ReplaceAll(text, q, "[redacted]")
-		}
+		forms = append(forms, v, url.QueryEscape(v))
 		if j, err := json.Marshal(v); err == nil {
 			e := string(j[1 : len(j)-1])
-			for _, variant := range []string{e, strings.ReplaceAll(e, "/", `\/`)} { // PHP and others escape "/"
-				if variant != v {
-					text = strings.ReplaceAll(text, variant, "[redacted]")
-				}
-			}
+			forms = append(forms, e, strings.ReplaceAll(e, "/", `\/`))
 		}
 	}
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(forms)
+}
+
+func replaceAll(text string, forms []string) string {
+	for _, f := range forms {
+		text = strings.ReplaceAll(text, f, "[redacted]")
+	}
 	return text
+}
+
+// matcher finds many secrets in one pass: candidates are looked up by
+// their first minSecret bytes, so the log handler's cost grows with the
+// text, not with the number of secrets.
+type matcher struct {
+	byPrefix map[string][]string // longest first within a prefix
+}
+
+func newMatcher(forms []string) *matcher {
+	m := &matcher{byPrefix: map[string][]string{}}
+	for _, f := range forms { // already longest first
+		k := f[:minSecret]
+		m.byPrefix[k] = append(m.byPrefix[k], f)
+	}
+	return m
+}
+
+func (m *matcher) replace(text string) string {
+	if len(m.byPrefix) == 0 {
+		return text
+	}
+	var b strings.Builder
+	done := 0 // text[:done] is in b
+	for i := 0; i+minSecret <= len(text); {
+		hit := ""
+		for _, f := range m.byPrefix[text[i:i+minSecret]] {
+			if strings.HasPrefix(text[i:], f) {
+				hit = f
+				break
+			}
+		}
+		if hit == "" {
+			i++
+			continue
+		}
+		b.WriteString(text[done:i])
+		b.WriteString("[redacted]")
+		i += len(hit)
+		done = i
+	}
+	if done == 0 {
+		return text
+	}
+	b.WriteString(text[done:])
+	return b.String()
 }
 
 // ScrubError removes the known secrets and the given ones from err: from
