@@ -310,3 +310,25 @@ func TestSignInCannotBeJammed(t *testing.T) {
 		t.Errorf("replayed callback answered %d", got)
 	}
 }
+
+// BenchmarkEndlessDiscovery measures what an IdP that streams an endless
+// discovery document costs the agent: B/op stays near the 512 KiB cap.
+func BenchmarkEndlessDiscovery(b *testing.B) {
+	chunk := strings.Repeat("x", 64<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"issuer":"`)
+		for {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+	}))
+	b.Cleanup(srv.Close)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, _ := New(config.Session{Name: "work", Provider: "oidc", Issuer: srv.URL, ClientID: "c"}, Options{})
+		if _, err := p.discover(context.Background()); err == nil {
+			b.Fatal("an endless document was accepted")
+		}
+	}
+}
