@@ -68,6 +68,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	m.log.Info("sign-in started", "session", s.name, "device", req.Device)
 	tok, err := s.prov.Login(ctx, req)
 	if err != nil {
+		err = health.ScrubError(err) // the IdP's words may quote a code or token
 		m.log.Warn("sign-in failed", "session", s.name, "err", err)
 		return fmt.Errorf("%s: sign-in failed: %w", s.name, err)
 	}
@@ -123,8 +124,10 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	}
 	m.mu.Unlock()
 	if rt != "" && s.prov != nil {
+		health.Known.Add(s.name, rt)
 		if err := s.prov.Revoke(ctx, rt); err != nil && !errors.Is(err, ErrNotSupported) {
-			revokeErr = err
+			revokeErr = health.ScrubError(err)
+			err = revokeErr
 			m.log.Warn("revocation failed", "session", name, "err", err)
 		}
 	}

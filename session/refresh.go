@@ -103,6 +103,7 @@ func (m *Manager) refreshToken(ctx context.Context, s *sess) (string, error) {
 	case err != nil:
 		return "", m.failed(s, health.Diagnosis{Reason: health.KeyringUnavailable, Transient: true, Detail: health.Redact(err.Error())}, err)
 	}
+	health.Known.Add(s.name, rt) // scrubbed from every text from now on
 	m.mu.Lock()
 	s.rt, s.rtLoaded = rt, true
 	s.st.HasRefreshToken = true
@@ -153,6 +154,9 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 // m.mu. The lifetime is read against the real clock (x/oauth2 computes
 // Expiry from it) and re-based on the manager's clock.
 func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
+	// Every token this session holds, and the ones it held before, are
+	// scrubbed from logs, statuses and errors even if an IdP quotes them.
+	health.Known.Add(s.name, tok.RefreshToken, tok.AccessToken, tok.IDToken)
 	lifetime := time.Hour // an IdP that omits expires_in: assume an hour
 	if !tok.Expiry.IsZero() {
 		lifetime = time.Until(tok.Expiry)

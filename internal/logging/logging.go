@@ -1,6 +1,7 @@
 // Package logging sets up ssokeeper's log: a size-capped file in the state
-// directory, plus stderr with -v, through a handler that redacts anything
-// that looks like a token. Tokens are never logged on purpose; the
+// directory, plus stderr with -v, through a handler that redacts the exact
+// secrets the session manager and providers registered (health.Known) and
+// anything that looks like a token. Tokens are never logged on purpose; the
 // redaction is the second line of defence.
 package logging
 
@@ -13,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
 // MaxSize is the size at which the log file is rotated to .1 (one old
@@ -72,8 +75,10 @@ func Redact(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-// RedactString replaces token-like runs in s.
+// RedactString replaces the exact secrets the manager and the providers
+// registered (health.Known), then token-like runs, in s.
 func RedactString(s string) string {
+	s = health.Known.Scrub(s)
 	s = jwtRe.ReplaceAllString(s, "[redacted-jwt]")
 	return opaqueRe.ReplaceAllStringFunc(s, func(m string) string {
 		if strings.Contains(m, "/") && !strings.ContainsAny(m, "_-+=") {
