@@ -31,6 +31,16 @@ func loginIfNeeded(ctx context.Context, e *Env, g *Globals, name string) (code i
 		return report(e, err), true
 	}
 	st, ok := snap.Get(name)
+	if ok && st.State == health.Refreshing {
+		// Not known yet (the agent is asking the keyring or the IdP right
+		// now): join that refresh, then read the answer, instead of guessing.
+		if c, err := agentClient(); err == nil {
+			c.Refresh(ctx, name) //nolint:errcheck // the state below says how it went
+			if after, err := c.Status(ctx); err == nil {
+				st, ok = after.Get(name)
+			}
+		}
+	}
 	if !ok || needsSignIn(st) || st.State == health.ConfigError {
 		return 0, false // sign in, or let login say what is wrong
 	}
