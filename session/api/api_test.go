@@ -5,19 +5,24 @@ package api_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/logging"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/paths"
 	"github.com/ssokeeper/ssokeeper/session/providers"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
@@ -42,6 +47,7 @@ func TestMain(m *testing.M) {
 }
 
 type served struct {
+	log    *syncBuffer // the agent's log
 	idp    *testidp.IdP
 	m      *session.Manager
 	client *api.Client
@@ -73,9 +79,10 @@ func serve(t *testing.T) *served {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { api.Serve(ctx, ln, m, nil); close(done) }() //nolint:errcheck
+	log := &syncBuffer{}
+	go func() { api.Serve(ctx, ln, m, logging.New(log, slog.LevelDebug)); close(done) }() //nolint:errcheck
 	t.Cleanup(func() { cancel(); <-done })
-	return &served{idp: p, m: m, client: api.NewClient(sock), sock: sock}
+	return &served{log: log, idp: p, m: m, client: api.NewClient(sock), sock: sock}
 }
 
 func TestSocketIsOwnerOnly(t *testing.T) {
@@ -125,7 +132,17 @@ func TestOtherUserIsRefused(t *testing.T) {
 	if code := exit.ExitCode(); code != 4 {
 		t.Fatalf("client exit %d, want 4 (connection closed unanswered); 3 means it could not connect at all", code)
 	}
-	// The owner is still served.
+	// The refusal is in the agent's log, naming the other user.
+	if log := s.log.String(); !strings.Contains(log, "refused a control connection from another user") || !strings.Contains(log, "uid=65534") {
+		t.Errorf("the log does not record the refused connection:\n%s", log)
+	}
+	// The owner's client refuses the directory while others may use it,
+	// and is served once it is private again.
+	var unsafe *paths.UnsafeError
+	if _, err := s.client.Status(context.Background()); !errors.As(err, &unsafe) {
+		t.Fatalf("status through a directory open to others: %v, want it refused", err)
+	}
+	os.Chmod(filepath.Dir(s.sock), 0o700) //nolint:errcheck
 	if _, err := s.client.Status(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +206,30 @@ func TestUnknownSessionAndNoAgent(t *testing.T) {
 	if !errors.As(err, &re) || re.Reply.Code != api.CodeUnknownSession {
 		t.Fatalf("unknown session: %v", err)
 	}
-	gone := api.NewClient(filepath.Join(t.TempDir(), "none.sock"))
+	empty := t.TempDir() + "/run"
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gone := api.NewClient(filepath.Join(empty, "none.sock"))
 	if _, err := gone.Status(context.Background()); !errors.Is(err, api.ErrNoAgent) {
 		t.Fatalf("no socket: %v, want ErrNoAgent", err)
 	}
+}
+
+// syncBuffer is a log sink the test reads while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

@@ -71,10 +71,13 @@ func RuntimeDir() (string, error) {
 	return StateDir()
 }
 
-// EnsureDir creates dir with owner-only permissions.
-func EnsureDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+// FallbackRuntimeDir holds the control socket when RuntimeDir is refused
+// (another user created it first, or it is a symlink or open to others):
+// "run" in the state directory, which lives in the user's home.
+func FallbackRuntimeDir() (string, error) {
+	dir, err := StateDir()
+	if err != nil {
+		return "", err
 	}
-	return os.Chmod(dir, 0o700)
+	return filepath.Join(dir, "run"), nil
 }

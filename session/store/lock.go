@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/ssokeeper/ssokeeper/session/paths"
 )
 
 // lockPoll is how often Lock retries a lock another process holds.
@@ -75,10 +77,13 @@ func tryLock(dir, file string) (func(), bool, error) {
 }
 
 func newLock(dir, file string) (*flock.Flock, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := paths.EnsureDir(dir); err != nil {
 		return nil, fmt.Errorf("could not create the lock directory %s: %w", dir, err)
 	}
-	return flock.New(filepath.Join(dir, file), flock.SetPermissions(0o600)), nil
+	// Opened without following a symlink: a lock file is created 0600
+	// only in a directory this user owns, and is nothing else.
+	return flock.New(filepath.Join(dir, file), flock.SetPermissions(0o600),
+		flock.SetFlag(os.O_CREATE|os.O_RDONLY|paths.NoFollow)), nil
 }
 
 // release returns an unlock func that is safe to call more than once. The
