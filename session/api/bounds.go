@@ -10,15 +10,18 @@ import (
 // Bounds of the local API: a client, however slow, idle or many, cannot
 // keep `status` or `token` from answering.
 const (
-	maxConns        = 64               // open connections; the oldest idle one makes room
-	maxHeaderBytes  = 16 << 10         // requests are one line and a few headers
-	maxBodyBytes    = 4 << 10          // no endpoint takes a body
-	headerTimeout   = 5 * time.Second  // to send the request's headers
-	readTimeout     = 10 * time.Second // to send a whole request
-	idleTimeout     = 10 * time.Second // between requests on a kept-alive connection
-	writeTimeout    = 10 * time.Second // for the caller to take each part of a reply
-	heartbeatPeriod = 2 * time.Second  // proof of life while a request waits (client: silenceLimit)
+	maxConns       = 64               // open connections; the oldest idle one makes room
+	maxHeaderBytes = 16 << 10         // requests are one line and a few headers
+	maxBodyBytes   = 4 << 10          // no endpoint takes a body
+	headerTimeout  = 5 * time.Second  // to send the request's headers
+	readTimeout    = 10 * time.Second // to send a whole request
+	idleTimeout    = 10 * time.Second // between requests on a kept-alive connection
+	writeTimeout   = 10 * time.Second // for the caller to take each part of a reply
 )
+
+// heartbeatPeriod spaces the proofs of life while a request waits (the
+// client gives up after silenceLimit); a var: tests shorten it.
+var heartbeatPeriod = 2 * time.Second
 
 // limitListener caps open connections. At the cap, Accept closes the
 // oldest connection that runs no request — idle between requests, or
@@ -38,7 +41,7 @@ type limitListener struct {
 
 // newGrace is how long a new connection may take to send its request
 // before, at the cap, it may be closed to make room.
-const newGrace = 500 * time.Millisecond
+const newGrace = 250 * time.Millisecond
 
 type connEntry struct {
 	state http.ConnState

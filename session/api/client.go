@@ -30,12 +30,13 @@ var ErrNoAgent = errors.New("the ssokeeper agent is not running")
 // 102, or a blank line in a sign-in stream) every heartbeatPeriod while
 // it works, so silence for silenceLimit means it is stopped or wedged,
 // however long the work itself may take (a refresh waits for the IdP).
+var silenceLimit = 10 * time.Second // a var: tests shorten it
+
 const (
-	silenceLimit = 10 * time.Second
-	statusLimit  = 15 * time.Second // status never waits for an IdP
-	workLimit    = 2 * time.Minute  // a refresh takes at most 2 IdP timeouts
-	loginExtra   = time.Minute      // on top of the sign-in's own timeout
-	maxReply     = 4 << 20          // a status of hundreds of sessions fits
+	statusLimit = 15 * time.Second // status never waits for an IdP
+	workLimit   = 2 * time.Minute  // a refresh takes at most 2 IdP timeouts
+	loginExtra  = time.Minute      // on top of the sign-in's own timeout
+	maxReply    = 4 << 20          // a status of hundreds of sessions fits
 )
 
 // StalledError means the agent took the connection but did not answer in
