@@ -180,7 +180,7 @@ func TestRequestSizeCaps(t *testing.T) {
 			}
 			defer c.Close()
 			c.SetDeadline(time.Now().Add(30 * time.Second)) //nolint:errcheck
-			go fmt.Fprint(c, tc.req)                       //nolint:errcheck
+			go fmt.Fprint(c, tc.req)                        //nolint:errcheck
 			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 			if err != nil {
 				t.Fatal(err)
