@@ -18,6 +18,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/logging"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testuser"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/config"
@@ -27,9 +28,11 @@ import (
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
-// TestMain lets this test binary act as a client from another user: the
-// peer-credential test re-runs it under uid 65534.
+// TestMain lets this test binary act as a client from another user (the
+// peer-credential test re-runs it under uid 65534), or as a hostile agent
+// run by another user (trust_test.go).
 func TestMain(m *testing.M) {
+	testuser.RunFakeAgentIfAsked()
 	if sock := os.Getenv("API_TEST_DIAL"); sock != "" {
 		c, err := net.Dial("unix", sock)
 		if err != nil {
