@@ -59,6 +59,9 @@ func (f *fakeManager) Login(ctx context.Context, name string, req session.LoginR
 	if req.OpenURL != nil {
 		req.OpenURL("http://127.0.0.1:1/authorize?state=x") //nolint:errcheck
 	}
+	if f.hold != nil {
+		<-f.hold
+	}
 	return nil
 }
 
@@ -212,6 +215,18 @@ func TestHeartbeatsAndSilence(t *testing.T) {
 	}()
 	if tok, err := c.Token(context.Background(), "work", time.Minute); err != nil || tok.AccessToken != secretToken {
 		t.Fatalf("token that took twice the silence limit: %v", err)
+	}
+	// The same for a sign-in, whose reply streams: blank lines keep it.
+	m = &fakeManager{hold: make(chan struct{})}
+	c = NewClient(serveFake(t, m))
+	go func() {
+		time.Sleep(2 * silenceLimit)
+		close(m.hold)
+	}()
+	var opened []string
+	final, err := c.Login(context.Background(), "work", false, time.Minute, func(ev LoginEvent) { opened = append(opened, ev.OpenURL) })
+	if err != nil || !final.Done || len(opened) != 1 {
+		t.Fatalf("sign-in that took twice the silence limit: %+v, %v (opened %q)", final, err, opened)
 	}
 
 	// A listener that takes connections and never answers: what a stopped
