@@ -134,6 +134,9 @@ func dialChecked(ctx context.Context, sock string) (net.Conn, error) {
 	case info.Mode().Type() != fs.ModeSocket:
 		return nil, &paths.UnsafeError{Path: sock, Problem: "it is not a socket"}
 	}
+	if err := paths.CheckOwner(sock, info); err != nil {
+		return nil, err
+	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", sock)
 	if err != nil {

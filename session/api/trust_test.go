@@ -94,6 +94,13 @@ func TestClientChecksWhoServes(t *testing.T) {
 	for _, d := range []string{filepath.Dir(dir), dir} {
 		os.Chmod(d, 0o700) //nolint:errcheck
 	}
+	// The socket is the other user's: refused before connecting.
+	_, err := NewClient(sock).Status(context.Background())
+	var unsafe *paths.UnsafeError
+	if !errors.As(err, &unsafe) || unsafe.Path != sock || !strings.Contains(unsafe.Problem, "uid") {
+		t.Fatalf("status through another user's socket: %v, want it refused", err)
+	}
+	// Made ours (as root may), it is still served by the other user.
 	if err := os.Lchown(sock, os.Getuid(), os.Getgid()); err != nil {
 		t.Fatal(err)
 	}

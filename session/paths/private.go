@@ -66,6 +66,15 @@ func CheckDir(dir string) error {
 	return nil
 }
 
+// CheckOwner refuses path, described by info (from lstat), unless this
+// user owns it.
+func CheckOwner(path string, info fs.FileInfo) error {
+	if p := foreignOwner(info); p != "" {
+		return &UnsafeError{path, p}
+	}
+	return nil
+}
+
 // CheckFile checks an opened file: a regular file owned by this user.
 // Opened with NoFollow, it cannot be a symlink.
 func CheckFile(f *os.File) error {
