@@ -10,13 +10,14 @@ import (
 // Bounds of the local API: a client, however slow, idle or many, cannot
 // keep `status` or `token` from answering.
 const (
-	maxConns       = 64               // open connections; the oldest idle one makes room
-	maxHeaderBytes = 16 << 10         // requests are one line and a few headers
-	maxBodyBytes   = 4 << 10          // no endpoint takes a body
-	headerTimeout  = 5 * time.Second  // to send the request's headers
-	readTimeout    = 10 * time.Second // to send a whole request
-	idleTimeout    = 10 * time.Second // between requests on a kept-alive connection
-	writeTimeout   = 10 * time.Second // for the caller to take each part of a reply
+	maxConns        = 64               // open connections; the oldest idle one makes room
+	maxHeaderBytes  = 16 << 10         // requests are one line and a few headers
+	maxBodyBytes    = 4 << 10          // no endpoint takes a body
+	headerTimeout   = 5 * time.Second  // to send the request's headers
+	readTimeout     = 10 * time.Second // to send a whole request
+	idleTimeout     = 10 * time.Second // between requests on a kept-alive connection
+	writeTimeout    = 10 * time.Second // for the caller to take each part of a reply
+	maxLoginTimeout = 30 * time.Minute // however long a caller asks a sign-in to wait
 )
 
 // heartbeatPeriod spaces the proofs of life while a request waits (the

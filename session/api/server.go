@@ -91,6 +91,9 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 	minValid := time.Minute
 	if v := r.URL.Query().Get("min_valid"); v != "" {
 		d, err := time.ParseDuration(v)
+		if err == nil && d < 0 {
+			err = errors.New("must not be negative")
+		}
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, ErrorReply{Error: "min_valid: " + err.Error(), Code: CodeBadRequest})
 			return
@@ -133,7 +136,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if t := r.URL.Query().Get("timeout"); t != "" {
 		if d, err := time.ParseDuration(t); err == nil {
-			req.Timeout = d
+			req.Timeout = min(d, maxLoginTimeout) // zero or less: the default
 		}
 	}
 	go func() { done <- h.m.Login(r.Context(), name, req) }()
