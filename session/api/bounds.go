@@ -26,8 +26,8 @@ var heartbeatPeriod = 2 * time.Second
 
 // limitListener caps open connections. At the cap, Accept closes the
 // oldest connection that runs no request — idle between requests, or
-// silent for newGrace since it connected (a legitimate caller sends its
-// request at once) — to make room. When none can go it waits: running
+// without a complete request newGrace after it connected and nothing
+// unread (a legitimate caller sends its request at once) — to make room. When none can go it waits: running
 // requests are bounded in time, and newcomers wait in the kernel's queue
 // rather than being turned away.
 type limitListener struct {
@@ -118,7 +118,8 @@ func (l *limitListener) evictLocked(now time.Time) bool {
 	var oldest net.Conn
 	var at time.Time
 	for c, e := range l.conns {
-		idle := e.state == http.StateIdle || e.state == http.StateNew && now.Sub(e.since) >= newGrace
+		idle := e.state == http.StateIdle ||
+			e.state == http.StateNew && now.Sub(e.since) >= newGrace && pendingBytes(c) == 0
 		if idle && (oldest == nil || e.since.Before(at)) {
 			oldest, at = c, e.since
 		}

@@ -250,3 +250,31 @@ func TestHeartbeatsAndSilence(t *testing.T) {
 		t.Errorf("message: %v", err)
 	}
 }
+
+// TestPendingBytes: a connection whose request waits unread is not taken
+// for an idle one.
+func TestPendingBytes(t *testing.T) {
+	sock := filepath.Join(privateDir(t), "p.sock")
+	ln, err := Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if n := pendingBytes(server); n != 0 {
+		t.Errorf("nothing sent, pendingBytes %d", n)
+	}
+	fmt.Fprint(client, "GET /v1/status HTTP/1.1\r\n\r\n")
+	if n := pendingBytes(server); n != 27 {
+		t.Errorf("27 bytes sent, pendingBytes %d", n)
+	}
+}

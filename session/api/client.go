@@ -80,6 +80,7 @@ func NewClient(paths ...string) *Client {
 		DialContext:        func(ctx context.Context, _, _ string) (net.Conn, error) { return c.dial(ctx) },
 		DisableCompression: true,
 		MaxIdleConns:       1,
+		MaxConnsPerHost:    16, // one process alone never fills the agent's 64
 		IdleConnTimeout:    5 * time.Second,
 	}
 	c.hc = &http.Client{Transport: tr}
