@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -276,5 +277,24 @@ func TestPendingBytes(t *testing.T) {
 	fmt.Fprint(client, "GET /v1/status HTTP/1.1\r\n\r\n")
 	if n := pendingBytes(server); n != 27 {
 		t.Errorf("27 bytes sent, pendingBytes %d", n)
+	}
+}
+
+// TestRefusalsAreLoggedSparingly: a loop of refused connections writes
+// one log line a minute, which counts the others, so it cannot flush
+// the log's history out.
+func TestRefusalsAreLoggedSparingly(t *testing.T) {
+	var buf strings.Builder
+	l := &peerCheckListener{log: slog.New(slog.NewTextHandler(&buf, nil))}
+	for range 100 {
+		l.refused(4242, nil)
+	}
+	if n := strings.Count(buf.String(), "refused a control connection"); n != 1 {
+		t.Fatalf("%d log lines for 100 refusals in a row, want 1:\n%s", n, buf.String())
+	}
+	l.lastLogged = l.lastLogged.Add(-refusalLogPeriod)
+	l.refused(4242, nil)
+	if !strings.Contains(buf.String(), "refused_since_last_line=99") {
+		t.Errorf("the next line does not count the 99 unlogged:\n%s", buf.String())
 	}
 }
