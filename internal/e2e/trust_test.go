@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +125,9 @@ func TestStoppedAgent(t *testing.T) {
 	if err := agent.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	// The signal is delivered to each thread in its own time (a busy
+	// vCPU may take a while): wait until the kernel says all stopped.
+	awaitStopped(t, agent.Process.Pid)
 	start := time.Now()
 	res := runCLI("status")
 	took := time.Since(start)
@@ -138,5 +142,32 @@ func TestStoppedAgent(t *testing.T) {
 	res = runCLI("token", name)
 	if res.code != 0 || len(strings.TrimSpace(res.stdout)) < 8 || !strings.Contains(res.stderr, "getting the token without the agent") {
 		t.Errorf("token with the agent stopped: %s", res)
+	}
+}
+
+// awaitStopped waits until every thread of pid is stopped (state T in
+// /proc/PID/task/*/stat).
+func awaitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+		stopped := len(tasks) > 0
+		for _, task := range tasks {
+			data, err := os.ReadFile(task)
+			// The state follows the command name in parentheses.
+			i := strings.LastIndexByte(string(data), ')')
+			if err != nil || i < 0 || i+2 >= len(data) || data[i+2] != 'T' && data[i+2] != 't' {
+				stopped = false
+				break
+			}
+		}
+		if stopped {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d did not stop after SIGSTOP", pid)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the kernel's state, not a wait for timing
 	}
 }
