@@ -55,8 +55,11 @@ func StateDir() (string, error) {
 	}
 }
 
-// RuntimeDir holds the agent's control socket: $XDG_RUNTIME_DIR/ssokeeper
-// when set (a per-user 0700 tmpfs), else the state directory.
+// RuntimeDir usually holds the agent's control socket:
+// $SSOKEEPER_RUNTIME_DIR, else $XDG_RUNTIME_DIR/ssokeeper (a per-user
+// 0700 tmpfs), else $TMPDIR/ssokeeper-UID on Unix (shared: another user
+// may create it first, hence FallbackRuntimeDir), the state directory on
+// Windows.
 func RuntimeDir() (string, error) {
 	if p := os.Getenv("SSOKEEPER_RUNTIME_DIR"); p != "" {
 		return filepath.Abs(p)
