@@ -45,9 +45,13 @@ type Agent struct {
 	Log        *slog.Logger
 	ConfigPath string
 	LogPath    string
-	opts       Options
-	closers    []func()
-	wg         sync.WaitGroup
+	// Socket is where the control API listens; SocketRefused, when set,
+	// says why the usual place was passed over.
+	Socket        string
+	SocketRefused error
+	opts          Options
+	closers       []func()
+	wg            sync.WaitGroup
 }
 
 // Start takes the per-user agent lock, loads the configuration (writing a
@@ -114,12 +118,14 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 		a.Manager.Reload(nil, cfgErr)
 	}
 
-	sock, err := api.SocketPath()
-	if err != nil {
-		a.Close()
-		return nil, err
+	// Another user may have created the usual socket directory first: then
+	// the agent listens at the fallback, where the command line looks too.
+	ln, sock, refused, err := api.ListenDefault()
+	api.LogRefused(log, refused, sock)
+	a.Socket = sock
+	if refused != nil {
+		a.SocketRefused = refused
 	}
-	ln, err := api.Listen(sock)
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("cannot listen on %s: %w", sock, err)

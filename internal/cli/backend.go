@@ -22,13 +22,20 @@ import (
 // unlock prompt must not hang the CLI or the agent.
 const keyringTimeout = 5 * time.Second
 
-// agentClient returns a client for the running agent's socket.
-func agentClient() (*api.Client, error) {
-	sock, err := api.SocketPath()
+// agentClient returns a client for the running agent's socket. When the
+// usual socket directory is refused (another user made it, or it is a
+// symlink or open to others) it says so in one line and the client looks
+// only at the fallback, where this user's agent then listens.
+func agentClient(e *Env) (*api.Client, error) {
+	socks, refused, err := api.Places()
 	if err != nil {
 		return nil, err
 	}
-	return api.NewClient(sock), nil
+	if refused != nil && !e.refusalSaid {
+		e.refusalSaid = true
+		fmt.Fprintf(e.Stderr, "ssokeeper: %v; another user may be posing as the agent, so ssokeeper looks only at %s\n", refused, socks[0])
+	}
+	return api.NewClient(socks...), nil
 }
 
 // local is the session package used directly, when no agent runs. Its

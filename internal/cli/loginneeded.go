@@ -34,7 +34,7 @@ func loginIfNeeded(ctx context.Context, e *Env, g *Globals, name string) (code i
 	if ok && st.State == health.Refreshing {
 		// Not known yet (the agent is asking the keyring or the IdP right
 		// now): join that refresh, then read the answer, instead of guessing.
-		if c, err := agentClient(); err == nil {
+		if c, err := agentClient(e); err == nil {
 			c.Refresh(ctx, name) //nolint:errcheck // the state below says how it went
 			if after, err := c.Status(ctx); err == nil {
 				st, ok = after.Get(name)

@@ -58,7 +58,7 @@ func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
 		fmt.Fprintf(e.Stderr, "A sign-in for %s is already pending (in the browser or another terminal); waiting for it to finish.\n", name)
 	}
 
-	c, err := agentClient()
+	c, err := agentClient(e)
 	if err == nil {
 		_, err = c.Login(ctx, name, *device, *timeout, func(ev api.LoginEvent) {
 			switch {
@@ -125,7 +125,7 @@ func simpleSessionCmd(ctx context.Context, e *Env, g *Globals, args []string, na
 	if !ok {
 		return exitUsage
 	}
-	if c, err := agentClient(); err == nil {
+	if c, err := agentClient(e); err == nil {
 		err = viaAgent(c, sess)
 		if !errors.Is(err, api.ErrNoAgent) {
 			if err != nil {

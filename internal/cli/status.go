@@ -67,7 +67,7 @@ func cmdStatus(ctx context.Context, e *Env, g *Globals, args []string) int {
 
 // currentSnapshot asks the agent, or reads the stored state without one.
 func currentSnapshot(ctx context.Context, e *Env, g *Globals) (session.Snapshot, error) {
-	c, err := agentClient()
+	c, err := agentClient(e)
 	if err == nil {
 		snap, err := c.Status(ctx)
 		if err == nil {

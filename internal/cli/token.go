@@ -86,9 +86,15 @@ type tokenSource struct {
 // when no agent runs, the session package directly (its refresh takes the
 // session's lock file, so no two processes spend one refresh token).
 func fetchToken(ctx context.Context, e *Env, g *Globals, name string, minValid time.Duration, useID bool) (toolcreds.Token, error) {
-	if c, err := agentClient(); err == nil {
+	if c, err := agentClient(e); err == nil {
 		tok, err := freshToken(ctx, agentSource(c), name, minValid, useID)
-		if !errors.Is(err, api.ErrNoAgent) {
+		var stalled *api.StalledError
+		switch {
+		case errors.As(err, &stalled):
+			// The session's lock file keeps this and the agent from
+			// spending the same refresh token.
+			fmt.Fprintf(e.Stderr, "ssokeeper: %v\nssokeeper: getting the token without the agent\n", err)
+		case !errors.Is(err, api.ErrNoAgent):
 			return tok, err
 		}
 	}

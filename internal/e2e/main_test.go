@@ -17,6 +17,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/cli"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testuser"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
@@ -29,6 +30,7 @@ const wait = 15 * time.Second
 const envGate = "E2E_BROWSER_GATE"
 
 func TestMain(m *testing.M) {
+	testuser.RunFakeAgentIfAsked() // exits here when run as another user's hostile agent
 	if os.Getenv("TESTIDP_AS_BROWSER") == "1" {
 		if gate := os.Getenv(envGate); gate != "" {
 			passGate(gate)

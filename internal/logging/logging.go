@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/paths"
 )
 
 // MaxSize is the size at which the log file is rotated to .1 (one old
@@ -27,7 +28,7 @@ const FileName = "ssokeeper.log"
 
 // Open returns a logger writing to path (and to stderr when verbose).
 func Open(path string, verbose bool, stderr io.Writer) (*slog.Logger, io.Closer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := paths.EnsureDir(filepath.Dir(path)); err != nil {
 		return nil, nil, err
 	}
 	f, err := openCapped(path, MaxSize)
@@ -103,7 +104,9 @@ func openCapped(path string, max int64) (*cappedFile, error) {
 }
 
 func (c *cappedFile) open() error {
-	f, err := os.OpenFile(c.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// Never through a symlink: one planted at the log's path would have
+	// the agent append to (or create) a file of someone else's choosing.
+	f, err := paths.OpenPrivate(c.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND)
 	if err != nil {
 		return err
 	}
