@@ -254,7 +254,8 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 		return Tokens{}, err
 	}
 	fresh := func(now time.Time) bool { // caller holds m.mu
-		return s.access.AccessToken != "" && s.access.Expiry.Sub(now) >= minValid
+		return s.access.AccessToken != "" &&
+			(s.access.Expiry.Sub(now) >= minValid || justRefreshed(s.st.LastRefresh, now))
 	}
 	m.mu.Lock()
 	now := m.clk.Now()
@@ -286,6 +287,15 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 		return Tokens{}, refreshErr
 	}
 	return Tokens{}, m.lastError(s)
+}
+
+// justRefreshed says a token obtained at last is the freshest there will be
+// for now: an IdP whose tokens live shorter than --min-valid asks would
+// otherwise be asked again on every call. So token callers cause at most
+// one refresh per session per minRefreshInterval.
+func justRefreshed(last, now time.Time) bool {
+	age := now.Sub(last)
+	return !last.IsZero() && age >= 0 && age < minRefreshInterval
 }
 
 func stillValid(t Tokens, now time.Time) bool {
