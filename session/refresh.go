@@ -135,12 +135,11 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 }
 
 // takeAccess keeps a new access token and plans its refresh. Caller holds
-// m.mu. The lifetime is read against the real clock (x/oauth2 computes
-// Expiry from it) and re-based on the manager's clock.
+// m.mu. Providers time expiries on the manager's clock (ProviderDeps.Now).
 func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
 	lifetime := time.Hour // an IdP that omits expires_in: assume an hour
 	if !tok.Expiry.IsZero() {
-		lifetime = time.Until(tok.Expiry)
+		lifetime = tok.Expiry.Sub(now)
 	}
 	idToken := tok.IDToken
 	if idToken == "" {
@@ -149,7 +148,7 @@ func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
 	s.access = Tokens{AccessToken: tok.AccessToken, TokenType: tok.TokenType, IDToken: idToken,
 		Expiry: now.Add(lifetime)}
 	if !tok.RefreshExpiry.IsZero() {
-		end := now.Add(time.Until(tok.RefreshExpiry))
+		end := tok.RefreshExpiry
 		if s.st.SessionExpiresAt.IsZero() || end.Before(s.st.SessionExpiresAt) || s.cfg.MaxSession == 0 {
 			s.st.SessionExpiresAt = end
 		}
