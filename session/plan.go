@@ -16,6 +16,7 @@ const (
 	defaultWarn     = 15 * time.Minute
 	defaultSkewTol  = 2 * time.Minute
 	loginTimeout    = 5 * time.Minute
+	maxLoginTimeout = 15 * time.Minute // device codes of Entra and AWS live 15 min at most
 	refreshTimeout  = 30 * time.Second
 	jumpCheckPeriod = 30 * time.Second // also bounds wake-ups: 2 a minute
 	jumpThreshold   = 10 * time.Second

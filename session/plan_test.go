@@ -130,3 +130,18 @@ func TestNextRefreshFloorAndCap(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginTimeoutIsCapped(t *testing.T) {
+	for asked, want := range map[time.Duration]time.Duration{
+		0:               loginTimeout,
+		-time.Minute:    loginTimeout,
+		2 * time.Minute: 2 * time.Minute,
+		24 * time.Hour:  maxLoginTimeout,
+		maxLoginTimeout: maxLoginTimeout,
+		1 << 62:         maxLoginTimeout,
+	} {
+		if got := loginTimeoutFor(asked); got != want {
+			t.Errorf("loginTimeoutFor(%v) = %v, want %v", asked, got, want)
+		}
+	}
+}

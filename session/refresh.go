@@ -32,7 +32,7 @@ func (m *Manager) refresh(ctx context.Context, s *sess, force bool, done func(no
 	if done != nil {
 		skip = func() bool { return done(m.clk.Now()) }
 	}
-	return m.join(ctx, &s.refreshing, skip, nil, func() error { return m.doRefresh(s, force) })
+	return m.join(ctx, &s.refreshing, skip, nil, false, func(context.Context) error { return m.doRefresh(s, force) })
 }
 
 // doRefresh is the refresh itself. Only one runs per session in this

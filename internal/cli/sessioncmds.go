@@ -13,7 +13,7 @@ import (
 func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
 	fs := newFlags(e, "login", "NAME [--device]", "Sign a session in. Opens $BROWSER (or the desktop's browser); with --device, or when no browser can be shown, prints a code to enter on another device.")
 	device := fs.Bool("device", false, "use the device-code flow (no browser on this machine)")
-	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long (at most 15m)")
 	pos, code, ok := parse(fs, args, e)
 	if !ok {
 		return code
