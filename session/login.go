@@ -108,6 +108,7 @@ func (m *Manager) doLogin(ctx context.Context, s *sess, req LoginRequest) error 
 	}
 	m.mu.Unlock()
 	m.persist(s)
+	m.shareAccess(s)
 	m.log.Info("signed in", "session", s.name, "refresh_token", tok.RefreshToken != "")
 	m.publish([]Event{{Kind: LoginSucceeded, Session: s.name}})
 	return nil
@@ -140,6 +141,9 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	}
 	if err := m.opts.Secrets.Delete(s.name, keyRefreshToken); err != nil {
 		return fmt.Errorf("%s: could not delete the refresh token from the keyring: %w", name, err)
+	}
+	if err := m.opts.Secrets.Delete(s.name, keySharedAccess); err != nil {
+		m.log.Warn("could not delete the kept access token", "session", name, "err", err)
 	}
 	if rc, ok := s.prov.(interface{ RemoveCache() error }); ok {
 		if err := rc.RemoveCache(); err != nil {

@@ -32,12 +32,14 @@ func (m *Manager) refresh(ctx context.Context, s *sess, force bool, done func(no
 	if done != nil {
 		skip = func() bool { return done(m.clk.Now()) }
 	}
-	return m.join(ctx, &s.refreshing, skip, nil, false, func(context.Context) error { return m.doRefresh(s, force) })
+	return m.join(ctx, &s.refreshing, skip, nil, false, func(context.Context) error { return m.doRefresh(s, force, skip) })
 }
 
 // doRefresh is the refresh itself. Only one runs per session in this
-// process, and the session's lock file keeps other processes out.
-func (m *Manager) doRefresh(s *sess, force bool) error {
+// process, and the session's lock file keeps other processes out; skip,
+// checked again once the lock is held, says another process met the need
+// while this one waited (a CLI without an agent that just refreshed).
+func (m *Manager) doRefresh(s *sess, force bool, skip func() bool) error {
 	if s.provErr != nil {
 		return fmt.Errorf("%s: %w", s.name, s.provErr)
 	}
@@ -49,6 +51,15 @@ func (m *Manager) doRefresh(s *sess, force bool) error {
 	}
 	defer unlock()
 
+	if !force && skip != nil {
+		m.adoptSharedAccess(s)
+		m.mu.Lock()
+		met := skip()
+		m.mu.Unlock()
+		if met {
+			return nil
+		}
+	}
 	if m.adoptImported(s) && !force {
 		return nil
 	}
@@ -130,6 +141,7 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	}
 	m.mu.Unlock()
 	m.persist(s)
+	m.shareAccess(s)
 	m.log.Info("refreshed", "session", s.name, "expires_in", time.Until(tok.Expiry).Round(time.Second))
 	return nil
 }
@@ -256,6 +268,7 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 		return s.access.AccessToken != "" &&
 			(s.access.Expiry.Sub(now) >= minValid || justRefreshed(s.st.LastRefresh, now))
 	}
+	m.adoptSharedAccess(s)
 	m.mu.Lock()
 	now := m.clk.Now()
 	tok, ok := s.access, fresh(now)
