@@ -66,8 +66,7 @@ type Manager struct {
 	// others joined.
 	runCtx context.Context
 
-	loginQueue sync.Mutex // interactive sign-ins one at a time
-	stateMu    sync.Mutex // serialises state.json writes in this process
+	stateMu sync.Mutex // serialises state.json writes in this process
 	// stateFailing: the last write of state.json failed (guarded by stateMu).
 	stateFailing bool
 

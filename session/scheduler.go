@@ -111,7 +111,7 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 	// (a session that just ended) current; wake-ups are rare.
 	m.publish(events)
 	for _, s := range adopt {
-		go m.join(ctx, &s.refreshing, nil, nil, func() error { return m.adopt(s) }) //nolint:errcheck // recorded in the session's state
+		go m.join(ctx, &s.refreshing, nil, nil, false, func(context.Context) error { return m.adopt(s) }) //nolint:errcheck // recorded in the session's state
 	}
 	for _, s := range start {
 		notDue := func(now time.Time) bool { return s.st.NextRefresh.After(now) }

@@ -18,6 +18,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/internal/logging"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
+	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/paths"
 	"github.com/ssokeeper/ssokeeper/session/providers"
@@ -37,6 +38,8 @@ type Options struct {
 	Secrets store.Secrets
 	// Providers overrides the provider factory (the demo).
 	Providers session.ProviderFactory
+	// Clock overrides the real clock of the session manager (tests).
+	Clock clock.Clock
 }
 
 // Agent is a running ssokeeper agent without its UI.
@@ -108,7 +111,7 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a.Manager, err = session.New(session.Options{
 		Config: cfg, Secrets: secrets, StateDir: stateDir, Providers: factory,
-		Logger: log, Agent: true,
+		Logger: log, Agent: true, Clock: opts.Clock,
 	})
 	if err != nil {
 		a.Close()

@@ -18,6 +18,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/internal/cli"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
 	"github.com/ssokeeper/ssokeeper/internal/testuser"
+	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
@@ -64,6 +65,7 @@ type rig struct {
 	idp     *testidp.IdP
 	opened  func() []string // URLs the browser was opened with
 	secrets *store.Memory
+	clk     clock.Clock // the agent's; nil: the real clock
 }
 
 func newRig(t *testing.T, name string) *rig {
@@ -104,7 +106,7 @@ scopes    = ["openid", "offline_access", "profile"]
 func (r *rig) startAgent() *agent.Agent {
 	r.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := agent.Start(ctx, agent.Options{Secrets: r.secrets, Stderr: &bytes.Buffer{}})
+	a, err := agent.Start(ctx, agent.Options{Secrets: r.secrets, Stderr: &bytes.Buffer{}, Clock: r.clk})
 	if err != nil {
 		cancel()
 		r.t.Fatalf("agent: %v", err)

@@ -224,3 +224,54 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// TestClosedLoginConnectionCancelsSignIn: a CLI killed while it waits for a
+// sign-in closes its socket; the agent then ends the flow (no sign-in stays
+// pending), and the next login over the socket gets a fresh URL.
+func TestClosedLoginConnectionCancelsSignIn(t *testing.T) {
+	s := serve(t)
+	first := make(chan string, 1)
+	ctx, kill := context.WithCancel(context.Background())
+	go s.client.Login(ctx, "work", false, time.Hour, func(ev api.LoginEvent) { //nolint:errcheck
+		if ev.OpenURL != "" {
+			first <- ev.OpenURL
+		}
+	})
+	var old string
+	select {
+	case old = <-first:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no URL from the agent")
+	}
+	kill() // the connection closes, as when the CLI dies
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st, _ := s.m.Snapshot().Get("work")
+		if !st.LoginPending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sign-in stayed pending after its only caller's connection closed")
+		}
+		time.Sleep(10 * time.Millisecond) // polls a snapshot; no ordering depends on it
+	}
+
+	ctx2, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var fresh string
+	final, err := s.client.Login(ctx2, "work", false, 0, func(ev api.LoginEvent) {
+		if ev.OpenURL != "" {
+			fresh = ev.OpenURL
+			go s.idp.Browse(ctx2, ev.OpenURL) //nolint:errcheck
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh == "" || fresh == old {
+		t.Errorf("the next login got URL %q, want a fresh one", fresh)
+	}
+	if final.Status == nil || final.Status.State != health.Healthy {
+		t.Fatalf("after sign-in: %+v", final.Status)
+	}
+}
