@@ -27,7 +27,7 @@ func failureText(st session.Status) string {
 	}
 	text := msg + "\n" + fix
 	if d := shortDetail(st.Detail); d != "" {
-		text += "\nThe identity provider said: " + d
+		text += "\n" + health.DetailIntro(st.Reason) + d
 	}
 	return text
 }

@@ -11,8 +11,14 @@ import (
 
 // Login signs the named session in interactively. At most one sign-in is
 // pending per session: a second request joins the first and opens no
-// browser. Sign-ins of different sessions run one after another, so a click
-// that repairs three sessions opens one tab at a time.
+// browser. Sign-ins of different sessions are independent: one waiting for
+// the person never holds up another.
+//
+// ctx is this caller's patience. When every caller waiting for a sign-in
+// has gone (a CLI killed, its socket closed), the sign-in and its loopback
+// listener are cancelled, and the next Login starts a fresh one with a
+// fresh URL. A caller that waits for the agent's whole lifetime (the tray)
+// lets it run to its own timeout.
 //
 // Only call Login because a person asked for it: it opens a browser.
 func (m *Manager) Login(ctx context.Context, name string, req LoginRequest) error {
@@ -20,22 +26,28 @@ func (m *Manager) Login(ctx context.Context, name string, req LoginRequest) erro
 	if err != nil {
 		return err
 	}
-	return m.join(ctx, &s.login, nil, req.Joined, func() error { return m.doLogin(s, req) })
+	return m.join(ctx, &s.login, nil, req.Joined, true, func(ctx context.Context) error { return m.doLogin(ctx, s, req) })
 }
 
-func (m *Manager) doLogin(s *sess, req LoginRequest) error {
+// loginTimeoutFor is the time a sign-in may take: what the caller asked,
+// else the default, never more than maxLoginTimeout (a flow, its loopback
+// listener and its session lock must not be held for hours).
+func loginTimeoutFor(asked time.Duration) time.Duration {
+	if asked <= 0 {
+		return loginTimeout
+	}
+	return min(asked, maxLoginTimeout)
+}
+
+func (m *Manager) doLogin(ctx context.Context, s *sess, req LoginRequest) error {
 	if s.provErr != nil {
 		return &Error{Session: s.name, Op: "cannot sign in", Err: s.provErr}
 	}
-	if req.Timeout <= 0 {
-		req.Timeout = loginTimeout
-	}
+	req.Timeout = loginTimeoutFor(req.Timeout)
 	if s.cfg.Flow == "device" {
 		req.Device = true
 	}
-	m.loginQueue.Lock()
-	defer m.loginQueue.Unlock()
-	ctx, cancel := context.WithTimeout(m.lifetime(), req.Timeout+30e9)
+	ctx, cancel := context.WithTimeout(ctx, req.Timeout+30*time.Second)
 	defer cancel()
 	// The session lock spans the whole sign-in: a process elsewhere that
 	// wants to sign in too waits here instead of opening a second tab, and
@@ -67,6 +79,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	m.log.Info("sign-in started", "session", s.name, "device", req.Device)
 	tok, err := s.prov.Login(ctx, req)
 	if err != nil {
+		err = health.ScrubError(err) // the IdP's words may quote a code or token
 		m.log.Warn("sign-in failed", "session", s.name, "err", err)
 		return &Error{Session: s.name, Op: "sign-in failed", Err: err}
 	}
@@ -97,6 +110,7 @@ func (m *Manager) doLogin(s *sess, req LoginRequest) error {
 	}
 	m.mu.Unlock()
 	m.persist(s)
+	m.shareAccess(s)
 	m.log.Info("signed in", "session", s.name, "refresh_token", tok.RefreshToken != "")
 	m.publish([]Event{{Kind: LoginSucceeded, Session: s.name}})
 	return nil
@@ -122,8 +136,10 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	}
 	m.mu.Unlock()
 	if rt != "" && s.prov != nil {
+		health.Known.Add(s.name, rt)
 		if err := s.prov.Revoke(ctx, rt); err != nil && !errors.Is(err, ErrNotSupported) {
-			revokeErr = err
+			revokeErr = health.ScrubError(err)
+			err = revokeErr
 			m.log.Warn("revocation failed", "session", name, "err", err)
 		}
 	}
@@ -132,6 +148,9 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	}
 	if err := m.opts.Secrets.Delete(s.name, store.IDToken); err != nil {
 		m.log.Warn("could not delete the kept ID token from the keyring", "session", name, "err", err)
+	}
+	if err := m.opts.Secrets.Delete(s.name, keySharedAccess); err != nil {
+		m.log.Warn("could not delete the kept access token", "session", name, "err", err)
 	}
 	if rc, ok := s.prov.(interface{ RemoveCache() error }); ok {
 		if err := rc.RemoveCache(); err != nil {

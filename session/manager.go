@@ -22,6 +22,15 @@ type ProviderDeps struct {
 	HTTPClient   *http.Client           // bounded in time; measures clock skew
 	ClientSecret func() (string, error) // reads the keyring; nil when the client has none
 	Now          func() time.Time       // the manager's clock
+	Keyring      Keyring                // the session's part of the keyring, for what a provider keeps itself
+}
+
+// Keyring is one session's part of the OS keyring (a store.Secrets bound
+// to the session's name).
+type Keyring interface {
+	Get(key string) (string, error) // wraps store.ErrNotFound when absent
+	Set(key, value string) error
+	Delete(key string) error
 }
 
 // ProviderFactory builds the Provider of one configured session.
@@ -57,8 +66,7 @@ type Manager struct {
 	// others joined.
 	runCtx context.Context
 
-	loginQueue sync.Mutex // interactive sign-ins one at a time
-	stateMu    sync.Mutex // serialises state.json writes in this process
+	stateMu sync.Mutex // serialises state.json writes in this process
 	// stateFailing: the last write of state.json failed (guarded by stateMu).
 	stateFailing bool
 
@@ -215,6 +223,7 @@ func (m *Manager) newSess(c config.Session) *sess {
 	deps := ProviderDeps{
 		HTTPClient: newIdPClient(s.meter, m.opts.HTTPTimeout),
 		Now:        m.clk.Now,
+		Keyring:    sessionKeyring{m.opts.Secrets, c.Name},
 	}
 	if c.ClientSecret {
 		name := c.Name
@@ -223,6 +232,7 @@ func (m *Manager) newSess(c config.Session) *sess {
 			if errors.Is(err, store.ErrNotFound) {
 				return "", ErrNoClientSecret
 			}
+			health.Known.Add(name+"/client", v)
 			return v, err
 		}
 	}
@@ -322,6 +332,16 @@ func (e *ActionError) Error() string {
 
 // NeedsSignIn reports whether a sign-in repairs the session.
 func (e *ActionError) NeedsSignIn() bool { return e.Status.NeedsSignIn() }
+
+// sessionKeyring binds the keyring to one session's name.
+type sessionKeyring struct {
+	secrets store.Secrets
+	name    string
+}
+
+func (k sessionKeyring) Get(key string) (string, error) { return k.secrets.Get(k.name, key) }
+func (k sessionKeyring) Set(key, value string) error    { return k.secrets.Set(k.name, key, value) }
+func (k sessionKeyring) Delete(key string) error        { return k.secrets.Delete(k.name, key) }
 
 func sameConfig(a, b config.Session) bool {
 	a.Line, b.Line = 0, 0

@@ -348,8 +348,11 @@ func TestKeyringFailureIsDegradedAndLosesNothing(t *testing.T) {
 	r := newRig(t, testidp.Options{})
 	r.login("work")
 	rt := r.refreshToken("work")
-	r.restart() // forget the cached refresh token: the next refresh must read the keyring
+	// The keyring fails before the restart: the restarted manager's first
+	// refresh (due at once) must read the keyring, which does not answer.
+	// (Failing it after the restart raced with that first refresh.)
 	r.secrets.SetFailure(errors.New("org.freedesktop.secrets did not answer"))
+	r.restart() // forget the cached refresh token: the next refresh must read the keyring
 	r.m.Refresh(context.Background(), "work") //nolint:errcheck
 	st := r.waitState("work", health.Degraded, health.KeyringUnavailable)
 	if st.NextRefresh == nil {

@@ -17,9 +17,20 @@ const (
 	maxSlowRetry    = 8 * time.Hour
 	defaultSkewTol  = 2 * time.Minute
 	loginTimeout    = 5 * time.Minute
+	maxLoginTimeout = 15 * time.Minute // device codes of Entra and AWS live 15 min at most
 	refreshTimeout  = 30 * time.Second
 	jumpCheckPeriod = 30 * time.Second // also bounds wake-ups: 2 a minute
 	jumpThreshold   = 10 * time.Second
+
+	// minRefreshInterval is the least time between two refreshes of one
+	// session that the scheduler plans, and the age under which a token is
+	// handed to `token` callers as it is, whatever --min-valid asks: an
+	// IdP issuing short or nonsense lifetimes gets at most two refreshes
+	// a minute per session, never a loop.
+	minRefreshInterval = 30 * time.Second
+	// maxPlanAhead caps how far ahead a refresh is planned, so a lifetime
+	// of years (or a garbled one) still sees the IdP twice a day.
+	maxPlanAhead = 12 * time.Hour
 )
 
 // refreshMargin is how long before expiry a token is refreshed: the
@@ -39,14 +50,24 @@ func refreshMargin(configured, lifetime time.Duration) time.Duration {
 
 // nextRefresh plans the refresh of a token issued at issued that expires at
 // expiry. Jitter of up to a tenth of the margin spreads sessions issued
-// together, so fifty sessions do not hit one IdP in the same second.
+// together, so fifty sessions do not hit one IdP in the same second. The
+// plan is never sooner than minRefreshInterval after issued (a lifetime
+// that is absent, zero, negative or tiny does not plan a refresh in the
+// past) nor later than maxPlanAhead.
 func nextRefresh(issued, expiry time.Time, configured time.Duration, rnd *rand.Rand) time.Time {
 	margin := refreshMargin(configured, expiry.Sub(issued))
 	jitter := time.Duration(0)
 	if j := int64(margin / 10); j > 0 && rnd != nil {
 		jitter = time.Duration(rnd.Int64N(j))
 	}
-	return expiry.Add(-margin - jitter)
+	at := expiry.Add(-margin - jitter)
+	if earliest := issued.Add(minRefreshInterval); at.Before(earliest) {
+		return earliest
+	}
+	if latest := issued.Add(maxPlanAhead); at.After(latest) {
+		return latest
+	}
+	return at
 }
 
 // backoff is the wait before retry number failures (1-based): exponential

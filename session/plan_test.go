@@ -101,3 +101,49 @@ func TestEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// TestNextRefreshFloorAndCap: a lifetime that is absent, zero, negative or
+// tiny never plans a refresh in the past or sooner than the minimum
+// interval; a huge one is capped.
+func TestNextRefreshFloorAndCap(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	issued := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		lifetime time.Duration
+		margin   time.Duration
+		want     time.Duration // from issued; -1: anything in the floor..cap range
+	}{
+		{"zero", 0, 0, minRefreshInterval},
+		{"negative", -time.Hour, 0, minRefreshInterval},
+		{"one second", time.Second, 0, minRefreshInterval},
+		{"margin longer than lifetime", 40 * time.Second, 5 * time.Minute, minRefreshInterval},
+		{"ten years", 10 * 365 * 24 * time.Hour, 0, maxPlanAhead},
+		{"an hour", time.Hour, 0, -1},
+	} {
+		for range 20 {
+			got := nextRefresh(issued, issued.Add(tc.lifetime), tc.margin, rnd).Sub(issued)
+			if got < minRefreshInterval || got > maxPlanAhead {
+				t.Fatalf("%s: refresh planned %v after issue, outside [%v, %v]", tc.name, got, minRefreshInterval, maxPlanAhead)
+			}
+			if tc.want >= 0 && got != tc.want {
+				t.Fatalf("%s: refresh planned %v after issue, want %v", tc.name, got, tc.want)
+			}
+		}
+	}
+}
+
+func TestLoginTimeoutIsCapped(t *testing.T) {
+	for asked, want := range map[time.Duration]time.Duration{
+		0:               loginTimeout,
+		-time.Minute:    loginTimeout,
+		2 * time.Minute: 2 * time.Minute,
+		24 * time.Hour:  maxLoginTimeout,
+		maxLoginTimeout: maxLoginTimeout,
+		1 << 62:         maxLoginTimeout,
+	} {
+		if got := loginTimeoutFor(asked); got != want {
+			t.Errorf("loginTimeoutFor(%v) = %v, want %v", asked, got, want)
+		}
+	}
+}

@@ -32,12 +32,14 @@ func (m *Manager) refresh(ctx context.Context, s *sess, force bool, done func(no
 	if done != nil {
 		skip = func() bool { return done(m.clk.Now()) }
 	}
-	return m.join(ctx, &s.refreshing, skip, nil, func() error { return m.doRefresh(s, force) })
+	return m.join(ctx, &s.refreshing, skip, nil, false, func(context.Context) error { return m.doRefresh(s, force, skip) })
 }
 
 // doRefresh is the refresh itself. Only one runs per session in this
-// process, and the session's lock file keeps other processes out.
-func (m *Manager) doRefresh(s *sess, force bool) error {
+// process, and the session's lock file keeps other processes out; skip,
+// checked again once the lock is held, says another process met the need
+// while this one waited (a CLI without an agent that just refreshed).
+func (m *Manager) doRefresh(s *sess, force bool, skip func() bool) error {
 	if s.provErr != nil {
 		return &Error{Session: s.name, Err: s.provErr}
 	}
@@ -60,6 +62,15 @@ func (m *Manager) doRefresh(s *sess, force bool) error {
 	}
 	defer unlock()
 
+	if !force && skip != nil {
+		m.adoptSharedAccess(s)
+		m.mu.Lock()
+		met := skip()
+		m.mu.Unlock()
+		if met {
+			return nil
+		}
+	}
 	if m.adoptImported(s) && !force {
 		return nil
 	}
@@ -103,6 +114,7 @@ func (m *Manager) refreshToken(ctx context.Context, s *sess) (string, error) {
 	case err != nil:
 		return "", m.failed(s, health.Diagnosis{Reason: health.KeyringUnavailable, Transient: true, Detail: health.Redact(err.Error())}, err)
 	}
+	health.Known.Add(s.name, rt) // scrubbed from every text from now on
 	m.mu.Lock()
 	s.rt, s.rtLoaded = rt, true
 	s.st.HasRefreshToken = true
@@ -145,17 +157,20 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 	}
 	m.mu.Unlock()
 	m.persist(s)
+	m.shareAccess(s)
 	m.log.Info("refreshed", "session", s.name, "expires_in", time.Until(tok.Expiry).Round(time.Second))
 	return nil
 }
 
 // takeAccess keeps a new access token and plans its refresh. Caller holds
-// m.mu. The lifetime is read against the real clock (x/oauth2 computes
-// Expiry from it) and re-based on the manager's clock.
+// m.mu. Providers time expiries on the manager's clock (ProviderDeps.Now).
 func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
+	// Every token this session holds, and the ones it held before, are
+	// scrubbed from logs, statuses and errors even if an IdP quotes them.
+	health.Known.Add(s.name, tok.RefreshToken, tok.AccessToken, tok.IDToken)
 	lifetime := time.Hour // an IdP that omits expires_in: assume an hour
 	if !tok.Expiry.IsZero() {
-		lifetime = time.Until(tok.Expiry)
+		lifetime = tok.Expiry.Sub(now)
 	}
 	idToken := tok.IDToken
 	if idToken == "" {
@@ -164,7 +179,7 @@ func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
 	s.access = Tokens{AccessToken: tok.AccessToken, TokenType: tok.TokenType, IDToken: idToken,
 		Expiry: now.Add(lifetime)}
 	if !tok.RefreshExpiry.IsZero() {
-		end := now.Add(time.Until(tok.RefreshExpiry))
+		end := tok.RefreshExpiry
 		if s.st.SessionExpiresAt.IsZero() || end.Before(s.st.SessionExpiresAt) || s.cfg.MaxSession == 0 {
 			s.st.SessionExpiresAt = end
 		}
@@ -309,8 +324,10 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 		return Tokens{}, err
 	}
 	fresh := func(now time.Time) bool { // caller holds m.mu
-		return s.access.AccessToken != "" && s.access.Expiry.Sub(now) >= minValid
+		return s.access.AccessToken != "" &&
+			(s.access.Expiry.Sub(now) >= minValid || justRefreshed(s.st.LastRefresh, now))
 	}
+	m.adoptSharedAccess(s)
 	m.mu.Lock()
 	now := m.clk.Now()
 	tok, ok := s.access, fresh(now)
@@ -344,6 +361,15 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 		return Tokens{}, refreshErr
 	}
 	return Tokens{}, m.lastError(s)
+}
+
+// justRefreshed says a token obtained at last is the freshest there will be
+// for now: an IdP whose tokens live shorter than --min-valid asks would
+// otherwise be asked again on every call. So token callers cause at most
+// one refresh per session per minRefreshInterval.
+func justRefreshed(last, now time.Time) bool {
+	age := now.Sub(last)
+	return !last.IsZero() && age >= 0 && age < minRefreshInterval
 }
 
 func stillValid(t Tokens, now time.Time) bool {

@@ -108,13 +108,19 @@ func (m *Manager) tick(ctx context.Context, due clock.Timer) {
 	// (a session that just ended) current; wake-ups are rare.
 	m.publish(events)
 	for _, s := range adopt {
-		go m.join(ctx, &s.refreshing, nil, nil, func() error { return m.adopt(s) }) //nolint:errcheck // recorded in the session's state
+		go m.join(ctx, &s.refreshing, nil, nil, false, func(context.Context) error { return m.adopt(s) }) //nolint:errcheck // recorded in the session's state
 	}
 	for _, s := range start {
 		notDue := func(now time.Time) bool { return s.st.NextRefresh.After(now) }
 		go m.refresh(ctx, s, false, notDue) //nolint:errcheck // recorded in the session's state
 	}
-	due.Reset(max(next.Sub(now), 0))
+	// The clock may have moved since now was read (a long tick, a fake
+	// clock in tests): set the timer from a fresh reading, and tick again
+	// at once if next passed before the timer was armed.
+	due.Reset(max(next.Sub(m.clk.Now()), 0))
+	if !m.clk.Now().Before(next) {
+		m.replan()
+	}
 }
 
 func earliest(a, b time.Time) time.Time {

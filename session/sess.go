@@ -55,35 +55,63 @@ type runState struct {
 type call struct {
 	done chan struct{}
 	err  error
+	// waiters counts the callers waiting on done; cancel, set for an
+	// operation that is only worth running while someone waits (a
+	// sign-in), stops it once the last one has gone. Guarded by m.mu.
+	waiters   int
+	cancel    context.CancelFunc
+	abandoned bool
 }
 
 // join runs op as the one operation in flight in *slot (a field of a
 // session, guarded by m.mu), or waits for the one already there; joined is
 // told when it waits. skip, checked under the same lock before starting,
-// says the need was met meanwhile. The operation runs to its end even when
-// ctx, this caller's patience, ends first.
-func (m *Manager) join(ctx context.Context, slot **call, skip func() bool, joined func(), op func() error) error {
+// says the need was met meanwhile. op runs under the agent's lifetime, to
+// its end even when ctx, this caller's patience, ends first — unless
+// abandonable, when it is cancelled as soon as no caller waits any more.
+// A caller that finds an abandoned operation waits for it to end and
+// starts afresh.
+func (m *Manager) join(ctx context.Context, slot **call, skip func() bool, joined func(), abandonable bool, op func(ctx context.Context) error) error {
 	m.mu.Lock()
 	c := *slot
+	for c != nil && c.abandoned {
+		m.mu.Unlock()
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		m.mu.Lock()
+		c = *slot
+	}
 	switch {
 	case c == nil && skip != nil && skip():
 		m.mu.Unlock()
 		return nil
 	case c == nil:
 		c = &call{done: make(chan struct{})}
+		opCtx := m.runCtx
+		if abandonable {
+			opCtx, c.cancel = context.WithCancel(opCtx)
+		}
+		c.waiters = 1
 		*slot = c
 		m.mu.Unlock()
 		m.publish(nil)
 		go func() {
-			c.err = op()
+			c.err = op(opCtx)
 			m.mu.Lock()
 			*slot = nil
 			m.mu.Unlock()
+			if c.cancel != nil {
+				c.cancel()
+			}
 			close(c.done)
 			m.publish(nil)
 			m.replan()
 		}()
 	default:
+		c.waiters++
 		m.mu.Unlock()
 		if joined != nil {
 			joined()
@@ -93,6 +121,13 @@ func (m *Manager) join(ctx context.Context, slot **call, skip func() bool, joine
 	case <-c.done:
 		return c.err
 	case <-ctx.Done():
+		m.mu.Lock()
+		c.waiters--
+		if c.waiters == 0 && c.cancel != nil && !c.abandoned {
+			c.abandoned = true
+			c.cancel()
+		}
+		m.mu.Unlock()
 		return ctx.Err()
 	}
 }

@@ -37,7 +37,7 @@ func (t *tray) do(a action) {
 }
 
 // signInAll starts sign-in for every session that needs it, in menu
-// order; the manager runs them one after another. With none, a click on
+// order; each opens its own tab, none waits for another. With none, a click on
 // the icon does nothing (the menu is on the other button).
 func (t *tray) signInAll() {
 	n := 0

@@ -218,7 +218,7 @@ func details(st session.Status, now time.Time) []string {
 		lines = append(lines, wrap("Fix: "+fix, 60)...)
 	}
 	if st.Detail != "" {
-		lines = append(lines, wrap("Identity provider said: "+st.Detail, 60)...)
+		lines = append(lines, wrap(health.DetailIntro(st.Reason)+st.Detail, 60)...)
 	}
 	if st.AccessExpiresAt != nil {
 		lines = append(lines, "Access token expires "+words.When(*st.AccessExpiresAt, now))

@@ -159,6 +159,11 @@ func TestDetailsCarryMessageFixAndTimes(t *testing.T) {
 			t.Errorf("line longer than 60: %q", l)
 		}
 	}
+	proxy := failing("work", health.IdPUnreachable)
+	proxy.Detail = "the proxy http://127.0.0.1:1 (HTTPS_PROXY) is not answering"
+	if d := strings.Join(details(proxy, now), " "); !strings.Contains(d, "The connection failed: the proxy") || strings.Contains(d, "identity provider said") {
+		t.Errorf("a proxy failure is worded as the identity provider's answer:\n%s", d)
+	}
 	long := st
 	long.Detail = strings.Repeat("very long words ", 60)
 	if n := len(details(long, now)); n != maxDetails {

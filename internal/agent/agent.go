@@ -18,6 +18,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/internal/logging"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
+	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/paths"
 	"github.com/ssokeeper/ssokeeper/session/providers"
@@ -37,6 +38,8 @@ type Options struct {
 	Secrets store.Secrets
 	// Providers overrides the provider factory (the demo).
 	Providers session.ProviderFactory
+	// Clock overrides the real clock of the session manager (tests).
+	Clock clock.Clock
 }
 
 // Agent is a running ssokeeper agent without its UI.
@@ -45,9 +48,13 @@ type Agent struct {
 	Log        *slog.Logger
 	ConfigPath string
 	LogPath    string
-	opts       Options
-	closers    []func()
-	wg         sync.WaitGroup
+	// Socket is where the control API listens; SocketRefused, when set,
+	// says why the usual place was passed over.
+	Socket        string
+	SocketRefused error
+	opts          Options
+	closers       []func()
+	wg            sync.WaitGroup
 }
 
 // Start takes the per-user agent lock, loads the configuration (writing a
@@ -104,7 +111,7 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a.Manager, err = session.New(session.Options{
 		Config: cfg, Secrets: secrets, StateDir: stateDir, Providers: factory,
-		Logger: log, Agent: true,
+		Logger: log, Agent: true, Clock: opts.Clock,
 	})
 	if err != nil {
 		a.Close()
@@ -114,12 +121,14 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 		a.Manager.Reload(nil, cfgErr)
 	}
 
-	sock, err := api.SocketPath()
-	if err != nil {
-		a.Close()
-		return nil, err
+	// Another user may have created the usual socket directory first: then
+	// the agent listens at the fallback, where the command line looks too.
+	ln, sock, refused, err := api.ListenDefault()
+	api.LogRefused(log, refused, sock)
+	a.Socket = sock
+	if refused != nil {
+		a.SocketRefused = refused
 	}
-	ln, err := api.Listen(sock)
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("cannot listen on %s: %w", sock, err)

@@ -22,13 +22,20 @@ import (
 // unlock prompt must not hang the CLI or the agent.
 const keyringTimeout = 5 * time.Second
 
-// agentClient returns a client for the running agent's socket.
-func agentClient() (*api.Client, error) {
-	sock, err := api.SocketPath()
+// agentClient returns a client for the running agent's socket. When the
+// usual socket directory is refused (another user made it, or it is a
+// symlink or open to others) it says so in one line and the client looks
+// only at the fallback, where this user's agent then listens.
+func agentClient(e *Env) (*api.Client, error) {
+	socks, refused, err := api.Places()
 	if err != nil {
 		return nil, err
 	}
-	return api.NewClient(sock), nil
+	if refused != nil && !e.refusalSaid {
+		e.refusalSaid = true
+		fmt.Fprintf(e.Stderr, "ssokeeper: %v; another user may be posing as the agent, so ssokeeper looks only at %s\n", refused, socks[0])
+	}
+	return api.NewClient(socks...), nil
 }
 
 // sessions is how every session command reaches the sessions: the
@@ -52,7 +59,7 @@ func (s *sessions) Close() error {
 // and sign-ins take the session's lock file, so two processes never spend
 // the same refresh token.
 func openSessions(ctx context.Context, e *Env, g *Globals) (*sessions, error) {
-	if c, err := agentClient(); err == nil {
+	if c, err := agentClient(e); err == nil {
 		_, err := c.Status(ctx)
 		if err == nil {
 			return &sessions{Sessions: c, agent: true}, nil
@@ -61,6 +68,11 @@ func openSessions(ctx context.Context, e *Env, g *Globals) (*sessions, error) {
 			return nil, err
 		}
 	}
+	return openLocalSessions(e, g)
+}
+
+// openLocalSessions is a manager in this process, whatever the agent does.
+func openLocalSessions(e *Env, g *Globals) (*sessions, error) {
 	l, err := openLocal(e, g)
 	if err != nil {
 		return nil, err

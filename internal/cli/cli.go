@@ -32,6 +32,8 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Version        string
+
+	refusalSaid bool // the refused-socket line was printed (once per command)
 }
 
 // Globals are the flags every command takes.

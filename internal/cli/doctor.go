@@ -68,7 +68,7 @@ func doctorInput(e *Env, g *Globals) (doctor.Input, error) {
 	if err != nil {
 		return doctor.Input{}, err
 	}
-	c, err := agentClient()
+	c, err := agentClient(e)
 	if err != nil {
 		return doctor.Input{}, err
 	}

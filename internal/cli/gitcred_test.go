@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssokeeper/ssokeeper/session/clock"
 )
 
 // gitServer serves bare repositories with `git http-backend` on
@@ -145,8 +147,11 @@ func TestGitCloneNeedsSignIn(t *testing.T) {
 	gs := startGitServer(t, "oauth2")
 	gs.expect(func() string { return "never" })
 	r := newTokenRig(t, gs.Host)
+	clk := clock.NewFake(time.Now())
+	r.clk = clk
 	r.login(r.startAgent().Manager)
 	r.idp.RevokeAll()
+	clk.Advance(31 * time.Second) // past the 30 s in which a new token is handed out as it is
 	if _, err := r.agent.Manager.Token(t.Context(), "work", 2*time.Hour); err == nil {
 		t.Fatal("the revoked session still refreshed")
 	}

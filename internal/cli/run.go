@@ -43,6 +43,9 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	}
 	defer a.Wait()
 	defer cancel()
+	if a.SocketRefused != nil {
+		fmt.Fprintf(e.Stderr, "ssokeeper: %v; listening at %s instead\n", a.SocketRefused, a.Socket)
+	}
 
 	if len(a.Manager.Snapshot().Sessions) == 0 {
 		fmt.Fprintf(e.Stderr, "No sessions configured yet: add one to %s (it has commented examples for each provider).\nssokeeper picks up the change at once; check it with `ssokeeper config validate`.\n", a.ConfigPath)

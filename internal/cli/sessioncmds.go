@@ -11,7 +11,7 @@ import (
 func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
 	fs := newFlags(e, "login", "NAME [--device] [--if-needed] | --all-needed", "Sign a session in. Opens the session's browser (its `browser`, the top-level one, $BROWSER or the desktop's); with --device, or when no browser can be shown, prints a code to enter on another device.")
 	device := fs.Bool("device", false, "use the device-code flow (no browser on this machine)")
-	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long (at most 15m)")
 	ifNeeded := fs.Bool("if-needed", false, "sign in only when the session cannot be refreshed; exit 0 at once when it can")
 	allNeeded := fs.Bool("all-needed", false, "sign in every session that needs it, one browser tab at a time")
 	pos, code, ok := parse(fs, args, e)

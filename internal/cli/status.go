@@ -87,7 +87,7 @@ func printStatus(w io.Writer, snap session.Snapshot, now time.Time) {
 		if st.State != health.Healthy && st.State != health.Refreshing && st.Message != "" {
 			fmt.Fprintf(w, "    %s\n", st.Message)
 			if st.Detail != "" {
-				fmt.Fprintf(w, "    The identity provider said: %s\n", st.Detail)
+				fmt.Fprintf(w, "    %s%s\n", health.DetailIntro(st.Reason), st.Detail)
 			}
 			fmt.Fprintf(w, "    Fix: %s\n", st.Fix)
 		}

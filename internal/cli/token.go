@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/toolcreds"
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/api"
 )
 
 const tokenHelp = `Print a valid token of session NAME on stdout, and nothing else. Asks the
@@ -79,11 +81,32 @@ func cmdToken(ctx context.Context, e *Env, g *Globals, args []string) int {
 // no two processes spend one refresh token).
 func fetchToken(ctx context.Context, e *Env, g *Globals, name string, minValid time.Duration, useID bool) (toolcreds.Token, error) {
 	s, err := openSessions(ctx, e, g)
+	var stalled *api.StalledError
+	if errors.As(err, &stalled) {
+		s, err = withoutStalledAgent(e, g, stalled)
+	}
 	if err != nil {
 		return toolcreds.Token{}, err
 	}
 	defer s.Close()
-	return freshToken(ctx, s, name, minValid, useID)
+	tok, err := freshToken(ctx, s, name, minValid, useID)
+	if !s.agent || !errors.As(err, &stalled) {
+		return tok, err
+	}
+	l, err := withoutStalledAgent(e, g, stalled)
+	if err != nil {
+		return toolcreds.Token{}, err
+	}
+	defer l.Close()
+	return freshToken(ctx, l, name, minValid, useID)
+}
+
+// withoutStalledAgent says the agent did not answer and opens this
+// process's own manager: the session's lock file keeps this process and
+// the agent from spending the same refresh token.
+func withoutStalledAgent(e *Env, g *Globals, stalled *api.StalledError) (*sessions, error) {
+	fmt.Fprintf(e.Stderr, "ssokeeper: %v\nssokeeper: getting the token without the agent\n", stalled)
+	return openLocalSessions(e, g)
 }
 
 // freshToken gets a token. The manager keeps the access token valid; an ID

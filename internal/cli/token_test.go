@@ -43,6 +43,7 @@ type tokenRig struct {
 	dir     string
 	agent   *agent.Agent
 	stop    func()
+	clk     clock.Clock // the agent's; nil: the real clock
 }
 
 func newTokenRig(t *testing.T, hosts ...string) *tokenRig {
@@ -101,7 +102,7 @@ hosts     = %s
 func (r *tokenRig) startAgent() *agent.Agent {
 	r.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := agent.Start(ctx, agent.Options{Secrets: r.secrets, Stderr: &bytes.Buffer{},
+	a, err := agent.Start(ctx, agent.Options{Secrets: r.secrets, Stderr: &bytes.Buffer{}, Clock: r.clk,
 		OpenURL: func(string) error { return fmt.Errorf("no browser in this test") }})
 	if err != nil {
 		cancel()
@@ -222,12 +223,22 @@ func TestTokenIDTokenExpiresFirst(t *testing.T) {
 
 func TestTokenMinValidRefreshes(t *testing.T) {
 	r := newTokenRig(t)
+	clk := clock.NewFake(time.Now())
+	r.clk = clk
 	r.login(r.startAgent().Manager)
 	old := r.held().AccessToken
 	before := r.idp.RefreshCount()
-	// The token lives an hour: asking for two forces a refresh, and what
-	// the IdP gives (an hour) is what is handed out.
+	// Moments after the sign-in its token is the freshest there is, even
+	// for --min-valid 2h: no refresh.
 	out, errOut, code := runCLI("", "token", "work", "--min-valid", "2h")
+	if code != 0 || strings.TrimSpace(out) != old || r.idp.RefreshCount() != before {
+		t.Fatalf("right after sign-in: exit %d, stderr %q, same token %v, %d refreshes",
+			code, errOut, strings.TrimSpace(out) == old, r.idp.RefreshCount()-before)
+	}
+	// 31 s later the token lives an hour: asking for two forces a refresh,
+	// and what the IdP gives (an hour) is what is handed out.
+	clk.Advance(31 * time.Second)
+	out, errOut, code = runCLI("", "token", "work", "--min-valid", "2h")
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -263,10 +274,13 @@ func assertOneLine(t *testing.T, out, errOut string, secrets []string, want ...s
 
 func TestTokenNeedsSignIn(t *testing.T) {
 	r := newTokenRig(t)
+	clk := clock.NewFake(time.Now())
+	r.clk = clk
 	r.login(r.startAgent().Manager)
 	held := r.held()
 	rt, _ := r.secrets.Get("work", store.RefreshToken)
 	r.idp.RevokeAll()
+	clk.Advance(31 * time.Second) // past the 30 s in which a new token is handed out as it is
 	out, errOut, code := runCLI("", "token", "work", "--min-valid", "2h")
 	if code != exitAction {
 		t.Errorf("exit %d, want %d", code, exitAction)
@@ -592,8 +606,11 @@ func TestKubectlNeedsSignIn(t *testing.T) {
 	kubectl := needTool(t, "kubectl", "kubernetes-client")
 	bin := buildBinary(t)
 	r := newTokenRig(t)
+	clk := clock.NewFake(time.Now())
+	r.clk = clk
 	r.login(r.startAgent().Manager)
 	r.idp.RevokeAll()
+	clk.Advance(31 * time.Second) // past the 30 s in which a new token is handed out as it is
 	srv, seen := kubeAPI(t)
 	cfg := kubeconfig(t, srv, bin, toolcreds.ExecV1beta1, "token", "work", "--format", "kubectl", "--min-valid", "2h")
 	cmd := exec.Command(kubectl, "get", "--raw", "/api/v1/namespaces/default/pods")
@@ -627,9 +644,13 @@ func realKeyring(t *testing.T) store.Secrets {
 }
 
 // TestTokenWithoutAgent: with no agent, `token` refreshes itself, under the
-// session's lock file, with the refresh token from the OS keyring; five
-// processes at once each refresh in turn and none spends a token that
-// another already rotated (the IdP would answer invalid_grant).
+// session's lock file, with the refresh token from the OS keyring, and
+// keeps the access token there for the next process. Five processes at
+// once then refresh no more: with a token valid long enough, none does;
+// asking for more validity than the IdP gives (--min-valid 2h against
+// 1-hour tokens), the first refreshes and the others, after waiting for
+// its lock, take the token it just obtained (at most one refresh per
+// 30 s) — none spends a refresh token another already rotated.
 func TestTokenWithoutAgent(t *testing.T) {
 	keyring := realKeyring(t)
 	bin := buildBinary(t)
@@ -644,7 +665,10 @@ func TestTokenWithoutAgent(t *testing.T) {
 	if err := keyring.Set(r.name, store.RefreshToken, rt); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { keyring.Delete(r.name, store.RefreshToken) })
+	t.Cleanup(func() {
+		keyring.Delete(r.name, store.RefreshToken)
+		keyring.Delete(r.name, "access_token") // kept for the next process
+	})
 
 	before := r.idp.RefreshCount()
 	out, errOut, code := runCLI("", "token", r.name)
@@ -659,29 +683,36 @@ func TestTokenWithoutAgent(t *testing.T) {
 	}
 
 	const n = 5
-	before = r.idp.RefreshCount()
-	errs := make(chan error, n)
-	for range n {
-		go func() {
-			cmd := exec.Command(bin, "token", r.name)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err == nil && len(bytes.TrimSpace(out)) < 20 {
-				err = fmt.Errorf("no token printed")
-			}
-			if err != nil {
-				err = fmt.Errorf("%v: %s", err, stderr.String())
-			}
-			errs <- err
-		}()
-	}
-	for range n {
-		if err := <-errs; err != nil {
-			t.Errorf("a concurrent token process failed: %v", err)
+	concurrently := func(args ...string) int {
+		t.Helper()
+		before := r.idp.RefreshCount()
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				cmd := exec.Command(bin, append([]string{"token", r.name}, args...)...)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				out, err := cmd.Output()
+				if err == nil && len(bytes.TrimSpace(out)) < 20 {
+					err = fmt.Errorf("no token printed")
+				}
+				if err != nil {
+					err = fmt.Errorf("%v: %s", err, stderr.String())
+				}
+				errs <- err
+			}()
 		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Errorf("a concurrent token process failed: %v", err)
+			}
+		}
+		return r.idp.RefreshCount() - before
 	}
-	if got := r.idp.RefreshCount() - before; got != n {
-		t.Errorf("%d refreshes for %d processes without an agent, want one each", got, n)
+	if got := concurrently(); got != 0 {
+		t.Errorf("%d refreshes for %d processes without an agent while the kept token is valid, want 0", got, n)
+	}
+	if got := concurrently("--min-valid", "2h"); got > 1 {
+		t.Errorf("%d refreshes for %d processes asking --min-valid 2h of 1-hour tokens, want at most 1", got, n)
 	}
 }

@@ -131,11 +131,11 @@ func get(ctx context.Context, hc *http.Client, u string) (reply, error) {
 func unreachable(u string, r reply, err error) Check {
 	d := health.Classify(err)
 	detail, fix := d.Detail, networkFix(d.Reason)
-	if pd, pf, ok := proxyWords(u, err); ok {
-		detail, fix = pd, pf
+	if f, ok := health.FindProxyFault(err); ok {
+		detail, fix = f.String(), proxyFix(f)
 	} else if d.Reason == health.TLSError {
 		detail, fix = tlsWords(u, d.Detail, err)
-	} else {
+	} else if d.Reason != health.IdPUnreachable { // health names the proxy of a network failure itself
 		detail += viaProxy(u, "")
 	}
 	c := fail(NameDiscovery, fmt.Sprintf("%s: %s (after %d ms)", u, detail, ms(r.took)), fix)

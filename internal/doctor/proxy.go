@@ -4,11 +4,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"reflect"
 	"runtime"
 
 	"github.com/ssokeeper/ssokeeper/session/health"
@@ -26,7 +24,7 @@ func tlsWords(u, detail string, err error) (string, string) {
 	}
 	detail = fmt.Sprintf("the certificate presented for %s was issued by %q, an authority this computer does not trust", hostOf(u), ua.Cert.Issuer.String())
 	fix := "Something between this computer and the identity provider (a proxy or security software) shows its own certificates: ask your IT team for its CA certificate (PEM) and " + trustCA()
-	if proxyFor(u) != "" {
+	if _, ok := health.ProxyFor(u); ok {
 		fix = "Ask your IT team for the proxy's CA certificate (PEM) and " + trustCA()
 	}
 	if file := os.Getenv("SSL_CERT_FILE"); file != "" && certFileCounts() {
@@ -50,34 +48,24 @@ func trustCA() string {
 // and Windows it asks the system's verifier instead.
 func certFileCounts() bool { return runtime.GOOS != "darwin" && runtime.GOOS != "windows" }
 
-// proxyWords words a request the proxy itself failed: it did not answer,
-// or it refused to connect to the identity provider. net/http words both
-// as if the identity provider had.
-func proxyWords(u string, err error) (detail, fix string, ok bool) {
-	proxy := proxyFor(u)
-	if proxy == "" {
-		return "", "", false
+// proxyFix says what to do about a proxy that failed the request (its
+// detail comes from health, as in status and the tray).
+func proxyFix(f health.ProxyFault) string {
+	switch {
+	case !f.Answered:
+		return fmt.Sprintf("Check %s: the proxy must run and be reachable from this computer (ask your IT team for its address), or unset it if you need none.", f.Proxy.Var)
+	case f.Status == http.StatusProxyAuthRequired:
+		return fmt.Sprintf("Put your proxy user and password in %s (http://user:password@host:port, special characters percent-encoded), or add %s to NO_PROXY if it is reachable without the proxy.", f.Proxy.Var, f.Target)
+	case f.Status >= 500:
+		return fmt.Sprintf("Check the identity provider's status page; if it is up, ask your IT team why the proxy cannot reach %s.", f.Target)
 	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "proxyconnect" {
-		return fmt.Sprintf("the proxy %s (HTTPS_PROXY) does not answer: %v", proxy, op.Err),
-			"Check HTTPS_PROXY: the proxy must run and be reachable from this computer (ask your IT team for its address), or unset it if you need none.", true
-	}
-	// A CONNECT the proxy answered with an error status comes back as
-	// a plain errors.New of the status text ("Forbidden").
-	var ue *url.Error
-	if errors.As(err, &ue) && reflect.TypeOf(ue.Err) == reflect.TypeOf(errors.New("")) {
-		host := hostOf(u)
-		return fmt.Sprintf("the proxy %s (HTTPS_PROXY) refused to connect to %s: %v", proxy, host, ue.Err),
-			fmt.Sprintf("The proxy does not let this computer reach the identity provider: ask your IT team to allow %s, or add it to NO_PROXY if it is reachable without the proxy.", host), true
-	}
-	return "", "", false
+	return fmt.Sprintf("The proxy does not let this computer reach the identity provider: ask your IT team to allow %s, or add it to NO_PROXY if it is reachable without the proxy.", f.Target)
 }
 
 // viaProxy says which proxy a request to u went through ("" for none).
 func viaProxy(u, more string) string {
-	if proxy := proxyFor(u); proxy != "" {
-		return fmt.Sprintf("; the connection went through the proxy %s (HTTPS_PROXY)%s", proxy, more)
+	if via := health.ViaProxy(u); via != "" {
+		return via + more
 	}
 	return ""
 }
@@ -87,19 +75,6 @@ func hostOf(u string) string {
 		return p.Host
 	}
 	return u
-}
-
-// proxyFor names the proxy the environment picks for u ("" for none).
-func proxyFor(u string) string {
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		return ""
-	}
-	p, err := http.ProxyFromEnvironment(req)
-	if err != nil || p == nil {
-		return ""
-	}
-	return p.Redacted()
 }
 
 // certFileState says why the CA bundle SSL_CERT_FILE names did not help.

@@ -56,8 +56,11 @@ func TestIncidentNotifiesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRig(t, "work")
+	agentClock := clock.NewFake(time.Now())
+	r.clk = agentClock
 	a := r.startAgent()
 	r.signIn()
+	agentClock.Advance(31 * time.Second) // past the 30 s in which a new token is handed out as it is
 
 	clk := clock.NewFake(time.Now())
 	clk.TimerSet = make(chan time.Duration, 64)

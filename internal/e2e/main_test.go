@@ -17,6 +17,8 @@ import (
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/cli"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testuser"
+	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
@@ -29,6 +31,7 @@ const wait = 15 * time.Second
 const envGate = "E2E_BROWSER_GATE"
 
 func TestMain(m *testing.M) {
+	testuser.RunFakeAgentIfAsked() // exits here when run as another user's hostile agent
 	if os.Getenv("TESTIDP_AS_BROWSER") == "1" {
 		if gate := os.Getenv(envGate); gate != "" {
 			passGate(gate)
@@ -62,6 +65,7 @@ type rig struct {
 	idp     *testidp.IdP
 	opened  func() []string // URLs the browser was opened with
 	secrets *store.Memory
+	clk     clock.Clock // the agent's; nil: the real clock
 }
 
 func newRig(t *testing.T, name string) *rig {
@@ -102,7 +106,7 @@ scopes    = ["openid", "offline_access", "profile"]
 func (r *rig) startAgent() *agent.Agent {
 	r.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := agent.Start(ctx, agent.Options{Secrets: r.secrets, Stderr: &bytes.Buffer{}})
+	a, err := agent.Start(ctx, agent.Options{Secrets: r.secrets, Stderr: &bytes.Buffer{}, Clock: r.clk})
 	if err != nil {
 		cancel()
 		r.t.Fatalf("agent: %v", err)

@@ -1,6 +1,7 @@
 // Package logging sets up ssokeeper's log: a size-capped file in the state
-// directory, plus stderr with -v, through a handler that redacts anything
-// that looks like a token. Tokens are never logged on purpose; the
+// directory, plus stderr with -v, through a handler that redacts the exact
+// secrets the session manager and providers registered (health.Known) and
+// anything that looks like a token. Tokens are never logged on purpose; the
 // redaction is the second line of defence.
 package logging
 
@@ -13,6 +14,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/paths"
 )
 
 // MaxSize is the size at which the log file is rotated to .1 (one old
@@ -24,7 +28,7 @@ const FileName = "ssokeeper.log"
 
 // Open returns a logger writing to path (and to stderr when verbose).
 func Open(path string, verbose bool, stderr io.Writer) (*slog.Logger, io.Closer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := paths.EnsureDir(filepath.Dir(path)); err != nil {
 		return nil, nil, err
 	}
 	f, err := openCapped(path, MaxSize)
@@ -72,8 +76,10 @@ func Redact(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-// RedactString replaces token-like runs in s.
+// RedactString replaces the exact secrets the manager and the providers
+// registered (health.Known), then token-like runs, in s.
 func RedactString(s string) string {
+	s = health.Known.Scrub(s)
 	s = jwtRe.ReplaceAllString(s, "[redacted-jwt]")
 	return opaqueRe.ReplaceAllStringFunc(s, func(m string) string {
 		if strings.Contains(m, "/") && !strings.ContainsAny(m, "_-+=") {
@@ -98,7 +104,9 @@ func openCapped(path string, max int64) (*cappedFile, error) {
 }
 
 func (c *cappedFile) open() error {
-	f, err := os.OpenFile(c.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// Never through a symlink: one planted at the log's path would have
+	// the agent append to (or create) a file of someone else's choosing.
+	f, err := paths.OpenPrivate(c.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND)
 	if err != nil {
 		return err
 	}

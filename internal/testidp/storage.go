@@ -24,12 +24,14 @@ type store struct {
 	mu       sync.Mutex
 	live     map[string]time.Time // refresh token -> expiry; absent means revoked or rotated
 	revoked  map[string]bool      // refresh tokens revoked (not rotated), to say so
+	family   map[string]string    // refresh token -> the first token of its sign-in
 	refreshs int
+	reuses   int // rotated refresh tokens presented again
 }
 
 func newStore(opts Options, u users, clients ...*client) *store {
 	exists := map[string]*storage.Client{} // the example only checks these exist
-	s := &store{users: u, clients: map[string]*client{}, opts: opts, live: map[string]time.Time{}, revoked: map[string]bool{}}
+	s := &store{users: u, clients: map[string]*client{}, opts: opts, live: map[string]time.Time{}, revoked: map[string]bool{}, family: map[string]string{}}
 	for _, c := range clients {
 		exists[c.id] = storage.NativeClient(c.id)
 		s.clients[c.id] = c
@@ -75,9 +77,13 @@ func (s *store) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRe
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.family[rt] = rt
 	if current != "" {
 		delete(s.live, current)
 		s.refreshs++
+		if f, ok := s.family[current]; ok {
+			s.family[rt] = f
+		}
 	}
 	s.live[rt] = time.Now().Add(s.opts.RefreshTokenLifetime)
 	return id, rt, time.Now().Add(s.opts.AccessTokenLifetime), nil
@@ -86,6 +92,18 @@ func (s *store) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRe
 func (s *store) TokenRequestByRefreshToken(ctx context.Context, rt string) (op.RefreshTokenRequest, error) {
 	s.mu.Lock()
 	exp, ok := s.live[rt]
+	if f, known := s.family[rt]; !ok && known && !s.revoked[rt] {
+		// A rotated token presented again: someone may have stolen it.
+		s.reuses++
+		if s.opts.RevokeFamilyOnReuse {
+			for live := range s.live {
+				if s.family[live] == f {
+					delete(s.live, live)
+					s.revoked[live] = true
+				}
+			}
+		}
+	}
 	s.mu.Unlock()
 	if !ok {
 		return nil, errors.New("refresh token revoked or already used")
@@ -114,6 +132,20 @@ func (s *store) revokeAll() {
 	}
 	clear(s.live)
 	s.mu.Unlock()
+}
+
+// isLive says whether a refresh token would be accepted now.
+func (s *store) isLive(rt string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.live[rt]
+	return ok && time.Now().Before(exp)
+}
+
+func (s *store) reuseCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reuses
 }
 
 func (s *store) refreshCount() int {

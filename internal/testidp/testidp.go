@@ -50,6 +50,10 @@ type Options struct {
 	RefreshTokenLifetime time.Duration // default 5 hours, as the example
 	// PrefillLogin fills the login form with the test user (the demo).
 	PrefillLogin bool
+	// RevokeFamilyOnReuse makes a rotated refresh token presented again
+	// revoke every token descended from the same sign-in, as Okta, Auth0
+	// and Keycloak do to a family that may have leaked.
+	RevokeFamilyOnReuse bool
 }
 
 // IdP is a running OpenID Provider. Its methods are safe for concurrent use.
@@ -213,6 +217,13 @@ func (p *IdP) RevokeAll() { p.store.revokeAll() }
 
 // RefreshCount is the number of refresh_token grants served successfully.
 func (p *IdP) RefreshCount() int { return p.store.refreshCount() }
+
+// RefreshTokenLive says whether the IdP would accept rt now (neither
+// rotated, revoked nor expired).
+func (p *IdP) RefreshTokenLive(rt string) bool { return p.store.isLive(rt) }
+
+// ReuseCount is the number of rotated refresh tokens presented again.
+func (p *IdP) ReuseCount() int { return p.store.reuseCount() }
 
 // Close stops the IdP and waits for its server to end.
 func (p *IdP) Close() error {

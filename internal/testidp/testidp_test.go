@@ -134,6 +134,35 @@ func TestSignInRefreshRotation(t *testing.T) {
 	wantInvalidGrant(t, err)
 }
 
+// TestReuseRevokesFamily: with RevokeFamilyOnReuse, presenting a rotated
+// refresh token again also kills the token it was rotated into; another
+// sign-in's family is untouched. Without it, only the reused one fails.
+func TestReuseRevokesFamily(t *testing.T) {
+	for _, family := range []bool{true, false} {
+		p := Start(t, Options{RevokeFamilyOnReuse: family})
+		cfg, tok := testSignIn(t, p, "openid", "offline_access")
+		_, other := testSignIn(t, p, "openid", "offline_access")
+		next, err := refresh(cfg, tok.RefreshToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.RefreshTokenLive(next.RefreshToken) || p.RefreshTokenLive(tok.RefreshToken) {
+			t.Fatal("after rotation the new token should be live and the old one not")
+		}
+		_, err = refresh(cfg, tok.RefreshToken)
+		wantInvalidGrant(t, err)
+		if p.ReuseCount() != 1 {
+			t.Errorf("ReuseCount = %d, want 1", p.ReuseCount())
+		}
+		if got := p.RefreshTokenLive(next.RefreshToken); got == family {
+			t.Errorf("family revocation %v: the rotated-into token live = %v", family, got)
+		}
+		if !p.RefreshTokenLive(other.RefreshToken) {
+			t.Error("another sign-in's refresh token was revoked too")
+		}
+	}
+}
+
 func TestNoOfflineAccessNoRefreshToken(t *testing.T) {
 	p := Start(t, Options{})
 	_, tok := testSignIn(t, p, "openid")

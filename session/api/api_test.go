@@ -5,26 +5,34 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/logging"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testuser"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/config"
 	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/paths"
 	"github.com/ssokeeper/ssokeeper/session/providers"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 
-// TestMain lets this test binary act as a client from another user: the
-// peer-credential test re-runs it under uid 65534.
+// TestMain lets this test binary act as a client from another user (the
+// peer-credential test re-runs it as a second local user), or as a hostile agent
+// run by another user (trust_test.go).
 func TestMain(m *testing.M) {
+	testuser.RunFakeAgentIfAsked()
 	if sock := os.Getenv("API_TEST_DIAL"); sock != "" {
 		c, err := net.Dial("unix", sock)
 		if err != nil {
@@ -42,6 +50,7 @@ func TestMain(m *testing.M) {
 }
 
 type served struct {
+	log    *syncBuffer // the agent's log
 	idp    *testidp.IdP
 	m      *session.Manager
 	client *api.Client
@@ -73,9 +82,10 @@ func serve(t *testing.T) *served {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { api.Serve(ctx, ln, m, nil); close(done) }() //nolint:errcheck
+	log := &syncBuffer{}
+	go func() { api.Serve(ctx, ln, m, logging.New(log, slog.LevelDebug)); close(done) }() //nolint:errcheck
 	t.Cleanup(func() { cancel(); <-done })
-	return &served{idp: p, m: m, client: api.NewClient(sock), sock: sock}
+	return &served{log: log, idp: p, m: m, client: api.NewClient(sock), sock: sock}
 }
 
 func TestSocketIsOwnerOnly(t *testing.T) {
@@ -94,29 +104,17 @@ func TestSocketIsOwnerOnly(t *testing.T) {
 }
 
 // TestOtherUserIsRefused checks the second guard, the peer's UID: with the
-// socket's mode opened up on purpose, a process of another user connects
-// and must be closed on without an answer. Needs root to switch users.
+// socket's mode opened up on purpose, a process of a second local user
+// connects and must be closed on without an answer, and the refusal is
+// logged. Needs root to create the user.
 func TestOtherUserIsRefused(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to run a client as another user")
-	}
+	u := testuser.Create(t)
 	s := serve(t)
 	os.Chmod(s.sock, 0o777)                             //nolint:errcheck
 	os.Chmod(filepath.Dir(s.sock), 0o777)               //nolint:errcheck
 	os.Chmod(filepath.Dir(filepath.Dir(s.sock)), 0o777) //nolint:errcheck
-	// A copy of this test binary the other user may run.
-	exe := filepath.Join(filepath.Dir(s.sock), "client.test")
-	self, _ := os.Executable()
-	data, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(exe, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), "API_TEST_DIAL="+s.sock)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd := u.Command(t, []string{"API_TEST_DIAL=" + s.sock})
+	var err error
 	err = cmd.Run()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) {
@@ -125,7 +123,17 @@ func TestOtherUserIsRefused(t *testing.T) {
 	if code := exit.ExitCode(); code != 4 {
 		t.Fatalf("client exit %d, want 4 (connection closed unanswered); 3 means it could not connect at all", code)
 	}
-	// The owner is still served.
+	// The refusal is in the agent's log, naming the other user.
+	if log := s.log.String(); !strings.Contains(log, "refused a control connection from another user") || !strings.Contains(log, fmt.Sprintf("uid=%d", u.UID)) {
+		t.Errorf("the log does not record the refused connection:\n%s", log)
+	}
+	// The owner's client refuses the directory while others may use it,
+	// and is served once it is private again.
+	var unsafe *paths.UnsafeError
+	if _, err := s.client.Status(context.Background()); !errors.As(err, &unsafe) {
+		t.Fatalf("status through a directory open to others: %v, want it refused", err)
+	}
+	os.Chmod(filepath.Dir(s.sock), 0o700) //nolint:errcheck
 	if _, err := s.client.Status(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -188,8 +196,79 @@ func TestUnknownSessionAndNoAgent(t *testing.T) {
 	if !errors.As(err, &re) || re.Reply.Code != api.CodeUnknownSession {
 		t.Fatalf("unknown session: %v", err)
 	}
-	gone := api.NewClient(filepath.Join(t.TempDir(), "none.sock"))
+	empty := t.TempDir() + "/run"
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gone := api.NewClient(filepath.Join(empty, "none.sock"))
 	if _, err := gone.Status(context.Background()); !errors.Is(err, api.ErrNoAgent) {
 		t.Fatalf("no socket: %v, want ErrNoAgent", err)
+	}
+}
+
+// syncBuffer is a log sink the test reads while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestClosedLoginConnectionCancelsSignIn: a CLI killed while it waits for a
+// sign-in closes its socket; the agent then ends the flow (no sign-in stays
+// pending), and the next login over the socket gets a fresh URL.
+func TestClosedLoginConnectionCancelsSignIn(t *testing.T) {
+	s := serve(t)
+	first := make(chan string, 1)
+	ctx, kill := context.WithCancel(context.Background())
+	go s.client.Login(ctx, "work", session.LoginRequest{Timeout: time.Hour, OpenURL: func(u string) error { //nolint:errcheck
+		first <- u
+		return nil
+	}})
+	var old string
+	select {
+	case old = <-first:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no URL from the agent")
+	}
+	kill() // the connection closes, as when the CLI dies
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st, _ := s.m.Snapshot().Get("work")
+		if !st.LoginPending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sign-in stayed pending after its only caller's connection closed")
+		}
+		time.Sleep(10 * time.Millisecond) // polls a snapshot; no ordering depends on it
+	}
+
+	ctx2, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var fresh string
+	err := s.client.Login(ctx2, "work", session.LoginRequest{OpenURL: func(u string) error {
+		fresh = u
+		go s.idp.Browse(ctx2, u) //nolint:errcheck
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh == "" || fresh == old {
+		t.Errorf("the next login got URL %q, want a fresh one", fresh)
+	}
+	if st, _ := s.m.Snapshot().Get("work"); st.State != health.Healthy {
+		t.Fatalf("after sign-in: %+v", st)
 	}
 }

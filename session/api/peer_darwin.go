@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,3 +33,24 @@ func peerUID(c net.Conn) (int, error) {
 }
 
 func myUID() int { return os.Getuid() }
+
+// pendingBytes is how many bytes wait unread on c: a caller that sent its
+// request is not idle, even if the server has not read it yet.
+func pendingBytes(c net.Conn) int {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return 0
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	raw.Control(func(fd uintptr) { //nolint:errcheck
+		n, _ = unix.IoctlGetInt(int(fd), fionread)
+	})
+	return n
+}
+
+// fionread is FIONREAD of <sys/filio.h>, _IOR('f', 127, int).
+const fionread = 0x4004667f

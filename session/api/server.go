@@ -10,25 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
-	"github.com/ssokeeper/ssokeeper/session/paths"
 )
-
-// SocketName is the socket's file name in the runtime directory.
-const SocketName = "agent.sock"
-
-// SocketPath is where the agent listens for this user.
-func SocketPath() (string, error) {
-	dir, err := paths.RuntimeDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, SocketName), nil
-}
 
 // Manager is what the API serves; *session.Manager implements it.
 type Manager interface {
@@ -39,30 +24,30 @@ type Manager interface {
 	Token(ctx context.Context, name string, minValid time.Duration) (session.Tokens, error)
 }
 
-// Listen creates the socket at path, owner-only: the directory 0700, the
-// socket 0600. A stale socket left by a crashed agent is replaced; the
-// caller must hold the agent lock so a live one is never taken over.
-func Listen(path string) (net.Listener, error) {
-	if err := paths.EnsureDir(filepath.Dir(path)); err != nil {
-		return nil, err
-	}
-	_ = os.Remove(path)
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	return peerCheckListener{ln}, nil
-}
-
-// Serve answers API requests on ln until ctx ends.
+// Serve answers API requests on ln until ctx ends. Connections from
+// other users are closed unanswered and logged to log; the rest are
+// bounded in number, size and time (bounds.go).
 func Serve(ctx context.Context, ln net.Listener, m Manager, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	limited := newLimitListener(&peerCheckListener{Listener: ln, log: log}, maxConns)
+	srv := newServer(ctx, m, log)
+	srv.ConnState = limited.track
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(shut) //nolint:errcheck
+	}()
+	err := srv.Serve(limited)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func newServer(ctx context.Context, m Manager, log *slog.Logger) *http.Server {
 	h := &handler{m: m, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", h.status)
@@ -70,19 +55,15 @@ func Serve(ctx context.Context, ln net.Listener, m Manager, log *slog.Logger) er
 	mux.HandleFunc("POST /v1/sessions/{name}/logout", h.logout)
 	mux.HandleFunc("POST /v1/sessions/{name}/login", h.login)
 	mux.HandleFunc("GET /v1/sessions/{name}/token", h.token)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(shut) //nolint:errcheck
-	}()
-	err := srv.Serve(ln)
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+	return &http.Server{
+		Handler:           bounded(mux),
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
-	return err
 }
 
 type handler struct {
@@ -110,6 +91,9 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 	minValid := time.Minute
 	if v := r.URL.Query().Get("min_valid"); v != "" {
 		d, err := time.ParseDuration(v)
+		if err == nil && d < 0 {
+			err = errors.New("must not be negative")
+		}
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, ErrorReply{Error: "min_valid: " + err.Error(), Code: CodeBadRequest})
 			return
@@ -130,6 +114,7 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 // caller opens the browser itself, in its own environment.
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	events := make(chan LoginEvent, 8)
@@ -151,24 +136,33 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if t := r.URL.Query().Get("timeout"); t != "" {
 		if d, err := time.ParseDuration(t); err == nil {
-			req.Timeout = d
+			req.Timeout = min(d, maxLoginTimeout) // zero or less: the default
 		}
 	}
 	go func() { done <- h.m.Login(r.Context(), name, req) }()
 	enc := json.NewEncoder(w)
-	flush := func() {
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
+	// Each write has writeTimeout to be taken; between events a blank
+	// line every heartbeatPeriod tells the caller the agent lives.
+	emit := func(v any) {
+		rc.SetWriteDeadline(time.Now().Add(writeTimeout)) //nolint:errcheck
+		if v == nil {
+			w.Write([]byte("\n")) //nolint:errcheck
+		} else {
+			enc.Encode(v) //nolint:errcheck
 		}
+		rc.Flush() //nolint:errcheck
 	}
+	beat := time.NewTicker(heartbeatPeriod)
+	defer beat.Stop()
 	for {
 		select {
+		case <-beat.C:
+			emit(nil)
 		case ev := <-events:
-			enc.Encode(ev) //nolint:errcheck
-			flush()
+			emit(ev)
 		case err := <-done:
 			for len(events) > 0 {
-				enc.Encode(<-events) //nolint:errcheck
+				emit(<-events)
 			}
 			final := LoginEvent{Done: true}
 			if err != nil {
@@ -178,8 +172,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 			if st, ok := h.m.Snapshot().Get(name); ok {
 				final.Status = &st
 			}
-			enc.Encode(final) //nolint:errcheck
-			flush()
+			emit(final)
 			return
 		}
 	}

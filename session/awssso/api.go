@@ -10,15 +10,30 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/idpclient"
 )
 
 // tokenReply is CreateToken's answer.
 type tokenReply struct {
-	AccessToken  string `json:"accessToken"`
-	TokenType    string `json:"tokenType"`
-	ExpiresIn    int64  `json:"expiresIn"`
-	RefreshToken string `json:"refreshToken"`
-	IDToken      string `json:"idToken"`
+	AccessToken  string  `json:"accessToken"`
+	TokenType    string  `json:"tokenType"`
+	ExpiresIn    seconds `json:"expiresIn"`
+	RefreshToken string  `json:"refreshToken"`
+	IDToken      string  `json:"idToken"`
+}
+
+// seconds is a lifetime as AWS (or something pretending to be AWS) sends
+// it. It never fails to decode: a reply that carries a rotated refresh
+// token must not be thrown away over an odd expiresIn. Unreadable is 0,
+// which idpclient.Lifetime turns into its default.
+type seconds int64
+
+func (s *seconds) UnmarshalJSON(b []byte) error {
+	n, _ := idpclient.Seconds(b)
+	*s = seconds(n)
+	return nil
 }
 
 // registerReply is RegisterClient's answer as the cache file keeps it.
@@ -30,12 +45,12 @@ type registerReply struct {
 }
 
 type deviceReply struct {
-	DeviceCode              string `json:"deviceCode"`
-	UserCode                string `json:"userCode"`
-	VerificationURI         string `json:"verificationUri"`
-	VerificationURIComplete string `json:"verificationUriComplete"`
-	ExpiresIn               int64  `json:"expiresIn"`
-	Interval                int64  `json:"interval"`
+	DeviceCode              string  `json:"deviceCode"`
+	UserCode                string  `json:"userCode"`
+	VerificationURI         string  `json:"verificationUri"`
+	VerificationURIComplete string  `json:"verificationUriComplete"`
+	ExpiresIn               seconds `json:"expiresIn"`
+	Interval                seconds `json:"interval"`
 }
 
 // errorCodes maps the x-amzn-ErrorType of SSO OIDC to the OAuth error code
@@ -60,6 +75,10 @@ var errorCodes = map[string]string{
 // out. An error reply becomes an *oauth2.RetrieveError, which carries the
 // response (status, Date header) and AWS's own words but never a token.
 func (p *Provider) post(ctx context.Context, path string, in, out any) error {
+	if m, ok := in.(map[string]string); ok {
+		// Whatever AWS (or an impostor) says back, these never leave.
+		health.Known.Add(p.s.Name+"/sso", m["clientSecret"], m["code"], m["codeVerifier"], m["deviceCode"])
+	}
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -74,19 +93,26 @@ func (p *Provider) post(ctx context.Context, path string, in, out any) error {
 		return fmt.Errorf("cannot reach AWS IAM Identity Center at %s: %w", p.endpoint, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := io.ReadAll(resp.Body) // capped by idpclient
 	if err != nil {
 		return fmt.Errorf("reading the reply of AWS IAM Identity Center (%s%s): %w", p.endpoint, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		return replyError(resp, data)
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := decodeReply(data, out); err != nil {
 		// The body may hold tokens: keep it out of the error.
 		return fmt.Errorf("AWS IAM Identity Center sent an unreadable reply to %s: %w",
 			path, &oauth2.RetrieveError{Response: resp})
 	}
 	return nil
+}
+
+// decodeReply reads a 2xx reply into out. It is the token-reply parser
+// (fuzzed): whatever the bytes, it returns an error or a value, and never
+// the bytes themselves.
+func decodeReply(data []byte, out any) error {
+	return json.Unmarshal(data, out)
 }
 
 // replyError turns an SSO OIDC error reply into a RetrieveError. AWS sends

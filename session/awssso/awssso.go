@@ -18,6 +18,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/idpclient"
 	"github.com/ssokeeper/ssokeeper/session/paths"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	// so a refresh still works when the AWS CLI's file is gone.
 	// Default: paths.StateDir()/aws-sso.
 	RegistrationDir string
+	// Keyring keeps that copy (its client secret is a secret); nil: the
+	// file in RegistrationDir (doctor and tests).
+	Keyring Keyring
 }
 
 // Provider implements session.Provider and session.Importer for one
@@ -51,8 +55,11 @@ type Provider struct {
 	endpoint  string
 	cachePath string
 	regPath   string
+	keyring   Keyring
 	mu        sync.Mutex
-	cacheErr  error // last cache-file write failure (see CacheError)
+	cacheErr  error         // last cache-file write failure (see CacheError)
+	reg       *registration // our copy as last read from or written to the keyring
+	regLoaded bool
 	// wait pauses between device-flow polls; tests replace it.
 	wait func(ctx context.Context, d time.Duration) error
 }
@@ -81,10 +88,13 @@ func New(s config.Session, opts Options) (*Provider, error) {
 	if s.MaxSession == 0 {
 		s.MaxSession = DefaultMaxSession
 	}
-	p := &Provider{s: s, client: opts.HTTPClient, now: opts.Now, endpoint: opts.Endpoint, wait: sleepCtx}
+	p := &Provider{s: s, client: opts.HTTPClient, now: opts.Now, endpoint: opts.Endpoint, wait: sleepCtx, keyring: opts.Keyring}
 	if p.client == nil {
 		p.client = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Every SSO OIDC request carries a client secret, a code, a device
+	// code or a refresh token: never follow a redirect; cap replies.
+	p.client = idpclient.ForSecrets(p.client)
 	if p.now == nil {
 		p.now = time.Now
 	}

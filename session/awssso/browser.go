@@ -3,6 +3,7 @@ package awssso
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
 	"golang.org/x/oauth2"
 )
 
@@ -36,9 +39,10 @@ func (p *Provider) browserLogin(ctx context.Context, reg *registration, req sess
 	redirect := fmt.Sprintf("http://127.0.0.1:%d%s", ln.Addr().(*net.TCPAddr).Port, callbackPath)
 	state := randomString()
 	verifier := oauth2.GenerateVerifier()
+	health.Known.Add(p.s.Name+"/sso", verifier)
 
 	got := make(chan callback, 1)
-	srv := &http.Server{Handler: callbackHandler(ctx, state, got), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: callbackHandler(ctx, ln.Addr().String(), state, got), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer func() {
 		// Let the handler finish the page it is writing; bounded.
@@ -83,21 +87,28 @@ func (p *Provider) browserLogin(ctx context.Context, reg *registration, req sess
 	return reply, err
 }
 
-// callbackHandler accepts the first callback from this machine that
-// carries our state; anything else gets a page and is ignored.
-func callbackHandler(ctx context.Context, state string, got chan<- callback) http.Handler {
+// callbackHandler accepts the first callback from this machine, addressed
+// to bound (the address it listens on), that carries our state; anything
+// else gets a page and is ignored, so a forged or stale link cannot end
+// the real sign-in.
+func callbackHandler(ctx context.Context, bound, state string, got chan<- callback) http.Handler {
+	var once sync.Once
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != callbackPath {
 			http.NotFound(w, r)
 			return
 		}
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		peer, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(peer); ip == nil || !ip.IsLoopback() {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
+		if r.Host != bound { // DNS rebinding: a web page under a name of its own
+			http.Error(w, "misdirected request", http.StatusMisdirectedRequest)
+			return
+		}
 		q := r.URL.Query()
-		if q.Get("state") != state {
+		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
 			page(w, http.StatusBadRequest, "This sign-in link is not the one ssokeeper is waiting for.",
 				"Start the sign-in again from ssokeeper.")
 			return
@@ -108,9 +119,9 @@ func callbackHandler(ctx context.Context, state string, got chan<- callback) htt
 		} else if cb.code == "" {
 			cb.err = errors.New("the browser came back without an authorization code")
 		}
-		select {
-		case got <- cb:
-		default:
+		first := false
+		once.Do(func() { first = true; got <- cb }) // got has room for one
+		if !first {
 			page(w, http.StatusConflict, "This sign-in was already answered.", "You can close this tab.")
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
 	"golang.org/x/oauth2"
 )
 
@@ -89,6 +90,7 @@ func (p *Provider) registrationFor(ctx context.Context, flow string, now time.Ti
 	if err := p.post(ctx, "/client/register", in, &out); err != nil {
 		return nil, err
 	}
+	health.Known.Add(p.s.Name+"/sso", out.ClientSecret)
 	if out.ClientID == "" || out.ClientSecret == "" {
 		return nil, errors.New("IAM Identity Center registered no client (clientId or clientSecret missing in its reply)")
 	}
@@ -111,9 +113,12 @@ func (p *Provider) deviceLogin(ctx context.Context, reg *registration, req sessi
 	if err != nil {
 		return tokenReply{}, err
 	}
-	if d.ExpiresIn <= 0 {
+	// A device code lives 10 minutes at AWS; bound what a reply claims,
+	// and the polling interval, so a hostile reply cannot stall sign-in.
+	if d.ExpiresIn <= 0 || d.ExpiresIn > 1800 {
 		d.ExpiresIn = 600
 	}
+	d.Interval = min(d.Interval, 60)
 	code := session.DeviceCode{
 		UserCode:                d.UserCode,
 		VerificationURI:         d.VerificationURI,

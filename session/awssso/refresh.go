@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/idpclient"
 )
 
 // ErrCacheWrite wraps a failure to write the AWS CLI's cache file after a
@@ -81,7 +82,10 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*session.T
 		// copy of the registration and write a valid file in its place.
 		c = nil
 	}
-	reg := p.pickRegistration(c, refreshToken)
+	reg, err := p.pickRegistration(c, refreshToken)
+	if err != nil {
+		return nil, err // transient: the refresh token is kept
+	}
 	if reg == nil {
 		return nil, noRegistration(p.cachePath)
 	}
@@ -111,14 +115,12 @@ func (p *Provider) finish(reply tokenReply, usedRefresh string, reg *registratio
 	if reply.AccessToken == "" {
 		return nil, errors.New("IAM Identity Center answered without an access token; ssokeeper will try again")
 	}
-	if reply.ExpiresIn <= 0 {
-		reply.ExpiresIn = 3600
-	}
 	if reply.TokenType == "" {
 		reply.TokenType = "Bearer"
 	}
 	// Whole seconds: the file has no more, and the two must agree.
-	expiry := p.now().Truncate(time.Second).Add(time.Duration(reply.ExpiresIn) * time.Second)
+	// Absent, zero, negative or unreadable gets a short default; absurd is capped.
+	expiry := p.now().Truncate(time.Second).Add(idpclient.Lifetime(int64(reply.ExpiresIn)))
 	keep := reply.RefreshToken
 	if keep == "" {
 		keep = usedRefresh
@@ -161,12 +163,20 @@ func (p *Provider) writeTokens(old *cacheFile, access, refresh string, expiry ti
 	c.set("region", p.s.Region)
 	c.set("accessToken", access)
 	c.setTime("expiresAt", expiry)
+	c.set("clientId", reg.ClientID)
+	c.set("registrationExpiresAt", reg.ExpiresAt)
+	if p.s.OmitAWSCacheSecrets {
+		// aws_cache_refresh_token = false: the secrets stay in ssokeeper's
+		// keeping only, also those `aws sso login` wrote here before. The
+		// AWS CLI then uses the access token and never refreshes itself.
+		delete(c.Fields, "refreshToken")
+		delete(c.Fields, "clientSecret")
+		return writeCacheFile(p.cachePath, c)
+	}
 	if refresh != "" {
 		c.set("refreshToken", refresh)
 	}
-	c.set("clientId", reg.ClientID)
 	c.set("clientSecret", reg.ClientSecret)
-	c.set("registrationExpiresAt", reg.ExpiresAt)
 	return writeCacheFile(p.cachePath, c)
 }
 

@@ -3,12 +3,26 @@ package awssso
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/store"
 )
+
+// registrationKey is the keyring entry of our copy of the registration.
+const registrationKey = "aws_registration"
+
+// Keyring is the session's part of the OS keyring.
+type Keyring interface {
+	Get(key string) (string, error) // wraps store.ErrNotFound when absent
+	Set(key, value string) error
+	Delete(key string) error
+}
 
 // registration is an SSO OIDC client registration (RegisterClient). It is
 // not a user's secret, but the AWS CLI keeps it beside the token and so do
@@ -57,43 +71,115 @@ func fileRegistration(c *cacheFile) *registration {
 // pickRegistration chooses the client a refresh token belongs to: the
 // file's when the file holds this very refresh token, else our own copy,
 // else whatever the file has.
-func (p *Provider) pickRegistration(c *cacheFile, refreshToken string) *registration {
+//
+// A keyring that cannot be read is an error, never "no registration": that
+// would end in needs-login and cost the refresh token.
+func (p *Provider) pickRegistration(c *cacheFile, refreshToken string) (*registration, error) {
 	fromFile := fileRegistration(c)
 	if fromFile != nil && c.str("refreshToken") == refreshToken {
-		return fromFile
+		return fromFile, nil
 	}
-	if own := p.loadRegistration(); own != nil {
-		return own
+	own, err := p.ownRegistration()
+	if err != nil {
+		return nil, &reasonError{health.KeyringUnavailable, fmt.Errorf(
+			"cannot read ssokeeper's IAM Identity Center client registration from the keyring: %w", err)}
 	}
-	return fromFile
+	if own != nil {
+		return own, nil
+	}
+	return fromFile, nil
 }
 
+// loadRegistration is our copy, nil when there is none or it cannot be read.
 func (p *Provider) loadRegistration() *registration {
-	data, err := os.ReadFile(p.regPath)
-	if err != nil {
-		return nil
+	r, _ := p.ownRegistration()
+	return r
+}
+
+// ownRegistration reads our copy of the registration: from the keyring
+// (its client secret is a secret), moving there the copy that older
+// versions kept in a state file. Without a keyring (doctor, tests) the
+// file is the copy.
+func (p *Provider) ownRegistration() (*registration, error) {
+	if p.keyring == nil {
+		return p.validRegistration(p.readRegistrationFile()), nil
 	}
-	var r registration
-	if json.Unmarshal(data, &r) != nil || r.ClientID == "" || r.ClientSecret == "" {
+	p.mu.Lock()
+	if p.regLoaded {
+		r := p.reg
+		p.mu.Unlock()
+		return p.validRegistration(r), nil
+	}
+	p.mu.Unlock()
+	var r *registration
+	raw, err := p.keyring.Get(registrationKey)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if r = p.readRegistrationFile(); r != nil {
+			if data, merr := json.Marshal(r); merr == nil && p.keyring.Set(registrationKey, string(data)) == nil {
+				_ = os.Remove(p.regPath)
+			}
+		}
+	case err != nil:
+		return nil, err
+	default:
+		r = &registration{}
+		if json.Unmarshal([]byte(raw), r) != nil {
+			r = nil
+		}
+	}
+	if r != nil {
+		health.Known.Add(p.s.Name+"/sso", r.ClientSecret)
+	}
+	p.mu.Lock()
+	p.reg, p.regLoaded = r, true
+	p.mu.Unlock()
+	return p.validRegistration(r), nil
+}
+
+// validRegistration passes a complete registration made for this
+// Identity Center instance.
+func (p *Provider) validRegistration(r *registration) *registration {
+	if r == nil || r.ClientID == "" || r.ClientSecret == "" {
 		return nil
 	}
 	if r.StartURL != "" && (r.StartURL != p.s.StartURL || r.Region != p.s.Region) {
 		return nil // made for another Identity Center instance
 	}
+	return r
+}
+
+func (p *Provider) readRegistrationFile() *registration {
+	data, err := os.ReadFile(p.regPath)
+	if err != nil {
+		return nil
+	}
+	var r registration
+	if json.Unmarshal(data, &r) != nil {
+		return nil
+	}
 	return &r
 }
 
-// saveRegistration keeps our copy (owner-only, like the AWS CLI's file).
-// Unchanged registrations are not rewritten.
+// saveRegistration keeps our copy, in the keyring (without one: an
+// owner-only file). Unchanged registrations are not rewritten. When the
+// keyring refuses, the copy is kept in memory for this run.
 func (p *Provider) saveRegistration(r *registration) error {
 	if old := p.loadRegistration(); old != nil && old.ClientID == r.ClientID &&
 		old.ExpiresAt == r.ExpiresAt && (r.Flow == "" || old.Flow == r.Flow) {
 		return nil
 	}
-	r.StartURL, r.Region = p.s.StartURL, p.s.Region
-	data, err := json.Marshal(r)
+	cp := *r
+	cp.StartURL, cp.Region = p.s.StartURL, p.s.Region
+	data, err := json.Marshal(&cp)
 	if err != nil {
 		return err
+	}
+	if p.keyring != nil {
+		p.mu.Lock()
+		p.reg, p.regLoaded = &cp, true
+		p.mu.Unlock()
+		return p.keyring.Set(registrationKey, string(data))
 	}
 	if err := os.MkdirAll(filepath.Dir(p.regPath), 0o700); err != nil {
 		return err
@@ -125,6 +211,12 @@ func (p *Provider) RegistrationExpiry() time.Time {
 func (p *Provider) forgetRegistration(r *registration) {
 	if own := p.loadRegistration(); own != nil && own.ClientID == r.ClientID {
 		_ = os.Remove(p.regPath)
+		if p.keyring != nil {
+			p.mu.Lock()
+			p.reg, p.regLoaded = nil, true
+			p.mu.Unlock()
+			_ = p.keyring.Delete(registrationKey)
+		}
 	}
 }
 

@@ -51,6 +51,12 @@ type Session struct {
 	SSOSession string
 	StartURL   string
 	Region     string
+	// OmitAWSCacheSecrets (aws_cache_refresh_token = false) writes the AWS
+	// CLI's cache file without refreshToken and clientSecret: no refresh
+	// token in a plain file, but the AWS CLI cannot refresh on its own
+	// while ssokeeper is not running. The zero value keeps the AWS CLI's
+	// own format, as `aws sso login` writes it.
+	OmitAWSCacheSecrets bool
 
 	// Hosts are the git hosts (e.g. "git.example.com") whose HTTPS
 	// credentials this session provides through `ssokeeper git-credential`.

@@ -149,6 +149,14 @@ func awsPreset(t table, s *Session) {
 			t.add("region", fmt.Sprintf("%q is not an AWS region; write e.g. \"eu-west-1\"", s.Region))
 		}
 	}
+	switch v := t.raw["aws_cache_refresh_token"].(type) {
+	case nil:
+	case bool:
+		s.OmitAWSCacheSecrets = !v
+	default:
+		t.add("aws_cache_refresh_token", "must be true (the AWS CLI's cache keeps the refresh token and client secret, "+
+			"so `aws` can refresh without ssokeeper) or false (only ssokeeper refreshes; no refresh token in a plain file)")
+	}
 	if s.MaxSession == 0 {
 		s.MaxSession = DefaultAWSMaxSession
 	}

@@ -14,6 +14,7 @@ var sessionKeys = []string{
 	"refresh_margin", "warn_before", "max_session", "tenant", "domain", "auth_server",
 	"base_url", "realm", "audience", "auth_params", "sso_session", "start_url", "region", "hosts",
 	"browser", "firefox_container", "login_hint",
+	"aws_cache_refresh_token",
 }
 
 // onlyFor names the providers that use a provider-specific key.
@@ -27,6 +28,8 @@ var onlyFor = map[string][]string{
 	"sso_session": {"aws-sso"},
 	"start_url":   {"aws-sso"},
 	"region":      {"aws-sso"},
+
+	"aws_cache_refresh_token": {"aws-sso"},
 }
 
 // notForAWS are keys an aws-sso session cannot use: ssokeeper registers its

@@ -88,6 +88,12 @@ func TestProblems(t *testing.T) {
 			[]want{{5, "scopes", "Google refuses offline_access"}}},
 		{"aws-sso without sso_session, with client_id", "[[session]]\nname = \"a\"\nprovider = \"aws-sso\"\nclient_id = \"c\"\nregion = \"Ireland\"\n",
 			[]want{{1, "sso_session", "missing"}, {4, "client_id", "not used by aws-sso"}, {5, "region", "not an AWS region"}}},
+		{"aws cache option not a bool", "[[session]]\nname = \"a\"\nprovider = \"aws-sso\"\nsso_session = \"prod\"\n\naws_cache_refresh_token = \"no\"\n",
+			[]want{{6, "aws_cache_refresh_token", "must be true"}}},
+		{"aws cache option on an OIDC session", base + "aws_cache_refresh_token = false\n",
+			[]want{{6, "aws_cache_refresh_token", "only used by provider aws-sso"}}},
+		{"misspelt aws cache option", "[[session]]\nname = \"a\"\nprovider = \"aws-sso\"\nsso_session = \"prod\"\naws_cache_refreshtoken = false\n",
+			[]want{{5, "aws_cache_refreshtoken", "did you mean aws_cache_refresh_token?"}}},
 		{"reserved auth param", base + "[session.auth_params]\nprompt = \"login\"\nredirect_uri = \"http://x\"\n",
 			[]want{{8, "auth_params.redirect_uri", "set by ssokeeper itself"}}},
 		{"bad top-level values", "clock_skew_tolerance = \"0s\"\naws_discover = \"yes\"\n",
@@ -139,6 +145,17 @@ func TestSuggest(t *testing.T) {
 	} {
 		if got := suggest(typo, sessionKeys); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", typo, got, want)
+		}
+	}
+}
+
+func TestAWSCacheRefreshToken(t *testing.T) {
+	aws := "[[session]]\nname = \"a\"\nprovider = \"aws-sso\"\nsso_session = \"prod\"\n"
+	for text, omit := range map[string]bool{
+		aws: false, aws + "aws_cache_refresh_token = true\n": false, aws + "aws_cache_refresh_token = false\n": true,
+	} {
+		if got := mustLoad(t, text).Sessions[0].OmitAWSCacheSecrets; got != omit {
+			t.Errorf("%q: OmitAWSCacheSecrets = %t, want %t", text, got, omit)
 		}
 	}
 }

@@ -45,17 +45,31 @@ type Reasoner interface {
 // maxDetail bounds Detail: enough for an Entra message with its trace ID.
 const maxDetail = 300
 
-// Classify diagnoses the error of a refresh or a sign-in. It reads
+// Classify diagnoses the error of a refresh or a sign-in. The Detail it
+// gives, and the RetrieveErrors in err, are scrubbed of the Known secrets
+// and of secrets: whatever an IdP quotes back never goes further. It reads
 // *oauth2.RetrieveError (also behind wrapping), network and TLS errors, and
 // errors that implement Reasoner. Anything it does not recognise is an
 // idp_error and transient, so an unknown failure never costs a refresh token.
-func Classify(err error) Diagnosis {
+func Classify(err error, secrets ...string) Diagnosis {
 	if err == nil {
 		return Diagnosis{}
 	}
+	all := append(Known.Values(), secrets...)
+	scrubReplies(err, all)
+	d := classify(err)
+	d.Detail = clean(scrubExact(d.Detail, all))
+	return d
+}
+
+func classify(err error) Diagnosis {
 	var rs Reasoner
 	if errors.As(err, &rs) {
-		return diagnose(rs.Reason(), err.Error())
+		detail := err.Error()
+		if d, ok := rs.(interface{ Detail() string }); ok {
+			detail = d.Detail() // its own words, without the wrapping around it
+		}
+		return diagnose(rs.Reason(), detail)
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
@@ -81,7 +95,7 @@ func Classify(err error) Diagnosis {
 }
 
 func diagnose(r Reason, detail string) Diagnosis {
-	return Diagnosis{Reason: r, Detail: clean(detail), Transient: transient(r)}
+	return Diagnosis{Reason: r, Detail: detail, Transient: transient(r)} // Classify cleans it
 }
 
 // transient lists the reasons that keep the refresh token and retry. Clock

@@ -8,14 +8,11 @@ import (
 	"unicode"
 )
 
-// Redact removes the given secrets, and anything that looks like a JWT or
-// a long opaque token, from text meant for a person or a log.
+// Redact removes the given secrets and the Known ones, and anything that
+// looks like a JWT or a long opaque token, from text meant for a person or
+// a log.
 func Redact(text string, secrets ...string) string {
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			text = strings.ReplaceAll(text, s, "[redacted]")
-		}
-	}
+	text = scrubExact(text, append(Known.Values(), secrets...))
 	return tokenRun.ReplaceAllStringFunc(text, func(run string) string {
 		if looksLikeToken(run) {
 			return "[redacted]"
@@ -55,7 +52,7 @@ func stripQueries(s string) string { return queries.ReplaceAllString(s, "?…") 
 
 // clean makes a Detail: one line, no tokens, at most maxDetail runes.
 func clean(s string) string {
-	s = Redact(strings.Join(strings.Fields(s), " "))
+	s = Redact(scrubProxyCredentials(strings.Join(strings.Fields(s), " ")))
 	if r := []rune(s); len(r) > maxDetail {
 		s = strings.TrimSpace(string(r[:maxDetail-1])) + "…"
 	}

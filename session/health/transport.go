@@ -34,11 +34,7 @@ func classifyTLS(err error) (Diagnosis, bool) {
 	case errors.As(err, &invalidErr):
 		detail = invalidCertDetail(invalidErr)
 	case errors.As(err, &authErr):
-		detail = "certificate signed by unknown authority (a TLS-inspecting proxy?)"
-		if c := authErr.Cert; c != nil {
-			detail = fmt.Sprintf("certificate for %s signed by unknown authority %q (a TLS-inspecting proxy?)",
-				certName(c), c.Issuer.CommonName)
-		}
+		detail = unknownAuthorityDetail(err, authErr.Cert)
 	case errors.As(err, &verifyErr):
 		detail = "certificate not accepted: " + verifyErr.Err.Error()
 	case errors.As(err, &recordErr), errors.Is(err, http.ErrSchemeMismatch):
@@ -49,6 +45,30 @@ func classifyTLS(err error) (Diagnosis, bool) {
 		return Diagnosis{}, false
 	}
 	return diagnose(TLSError, detail), true
+}
+
+// unknownAuthorityDetail names who issued a certificate nobody here
+// trusts; with a proxy configured, that is most likely the proxy itself.
+func unknownAuthorityDetail(err error, c *x509.Certificate) string {
+	p, viaProxy := ProxyFor(urlOf(err))
+	switch {
+	case c != nil && viaProxy:
+		return fmt.Sprintf("certificate for %s issued by %q; %s is configured, so it probably inspects TLS: add its CA with SSL_CERT_FILE or the system store",
+			certName(c), issuerName(c), p)
+	case c != nil:
+		return fmt.Sprintf("certificate for %s signed by unknown authority %q (a TLS-inspecting proxy?)", certName(c), c.Issuer.CommonName)
+	case viaProxy:
+		return fmt.Sprintf("certificate signed by unknown authority; %s is configured, so it probably inspects TLS: add its CA with SSL_CERT_FILE or the system store", p)
+	}
+	return "certificate signed by unknown authority (a TLS-inspecting proxy?)"
+}
+
+// issuerName is short enough for a Detail: the issuer's CN when it has one.
+func issuerName(c *x509.Certificate) string {
+	if c.Issuer.CommonName != "" {
+		return "CN=" + c.Issuer.CommonName
+	}
+	return c.Issuer.String()
 }
 
 func invalidCertDetail(e x509.CertificateInvalidError) string {
@@ -91,6 +111,16 @@ func certNames(c *x509.Certificate) string {
 	return strings.Join(names, ", ")
 }
 
+// DetailIntro introduces a Detail to a person. A network, TLS or proxy
+// failure is not the identity provider's answer: it may never have seen
+// the request.
+func DetailIntro(r Reason) string {
+	if r == IdPUnreachable || r == TLSError {
+		return "The connection failed: "
+	}
+	return "The identity provider said: "
+}
+
 // classifyNetwork recognises failures to reach the identity provider.
 func classifyNetwork(err error) (Diagnosis, bool) {
 	var (
@@ -98,6 +128,9 @@ func classifyNetwork(err error) (Diagnosis, bool) {
 		opErr  *net.OpError
 		netErr net.Error
 	)
+	if d, ok := classifyProxy(err); ok {
+		return d, true
+	}
 	host := hostOf(err)
 	var detail string
 	switch {
@@ -117,7 +150,16 @@ func classifyNetwork(err error) (Diagnosis, bool) {
 	default:
 		return Diagnosis{}, false
 	}
-	return diagnose(IdPUnreachable, detail), true
+	return diagnose(IdPUnreachable, detail+ViaProxy(urlOf(err))), true
+}
+
+// urlOf is the URL a request failed for ("" if the error does not say).
+func urlOf(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.URL
+	}
+	return ""
 }
 
 // hostOf names the server an error is about, never the full URL (whose

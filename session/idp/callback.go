@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
 // callback serves the loopback redirect. It redeems the code itself, so
@@ -24,6 +25,7 @@ type callback struct {
 	cfg                *oauth2.Config
 	disc               *discovery
 	state, nonce, pkce string
+	host               string // the address it listens on, as the redirect URI names it
 
 	mu       sync.Mutex
 	finished bool
@@ -45,6 +47,14 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"This reply did not come from this computer.", "")
 		return
 	}
+	if r.Host != c.host {
+		// DNS rebinding: a web page that resolved its own name to
+		// 127.0.0.1 reaches us under that name. The IdP's redirect
+		// always names the address we bound.
+		c.page(w, http.StatusMisdirectedRequest, "Sign-in reply refused",
+			"This reply was not addressed to ssokeeper's sign-in address.", "")
+		return
+	}
 	q := r.URL.Query()
 	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(c.state)) != 1 {
 		// Not our sign-in (an old tab, or a forged link): keep waiting.
@@ -61,6 +71,7 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.finished = true
 	t, err := c.redeem(q)
+	err = health.ScrubError(err) // the page and Login's error may quote the IdP
 	if err != nil {
 		c.page(w, http.StatusBadGateway, "Sign-in to "+c.p.s.Name+" failed", err.Error(),
 			"Close this tab and try again; if it fails again, run `ssokeeper doctor "+c.p.s.Name+"`.")
@@ -85,6 +96,7 @@ func (c *callback) redeem(q map[string][]string) (*session.Tokens, error) {
 		return nil, fmt.Errorf("the identity provider refused the sign-in (%s)%s", msg, entraSignInHint(c.p.s, msg))
 	}
 	code := get("code")
+	health.Known.Add(c.p.s.Name+"/sign-in", code, c.pkce)
 	if code == "" {
 		return nil, errors.New("the identity provider's reply has no authorization code")
 	}

@@ -79,7 +79,7 @@ func TestCallbackRefusals(t *testing.T) {
 	}
 
 	// A reload after success redeems nothing.
-	c := &callback{p: p, state: "s", finished: true, done: make(chan result, 1)}
+	c := &callback{p: p, state: "s", host: "example.com", finished: true, done: make(chan result, 1)}
 	rec := httptest.NewRecorder()
 	reload := httptest.NewRequest(http.MethodGet, "/callback?state=s&code=c", nil)
 	reload.RemoteAddr = "127.0.0.1:40000"
@@ -89,7 +89,7 @@ func TestCallbackRefusals(t *testing.T) {
 	}
 
 	// A caller that is not on this computer never reaches the exchange.
-	c = &callback{p: p, state: "s", done: make(chan result, 1)}
+	c = &callback{p: p, state: "s", host: "example.com", done: make(chan result, 1)}
 	rec = httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/callback?state=s&code=c", nil)
 	req.RemoteAddr = "192.0.2.7:51000"

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ssokeeper/ssokeeper/session"
+	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
 // loginDevice runs the device-authorization flow (RFC 8628). x/oauth2
@@ -36,6 +37,7 @@ func (p *Provider) loginDevice(ctx context.Context, req session.LoginRequest) (*
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the device sign-in at %s: %w", p.s.Issuer, err)
 	}
+	health.Known.Add(p.s.Name+"/sign-in", da.DeviceCode)
 	if req.ShowDeviceCode != nil {
 		req.ShowDeviceCode(session.DeviceCode{
 			UserCode:                da.UserCode,

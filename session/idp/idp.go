@@ -22,6 +22,8 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/health"
+	"github.com/ssokeeper/ssokeeper/session/idpclient"
 )
 
 // Options are the provider's dependencies.
@@ -40,6 +42,10 @@ type Options struct {
 type Provider struct {
 	s    config.Session
 	opts Options
+	// secrets carries requests with a refresh token, code, client secret
+	// or device code: it never follows a redirect. disc reads discovery
+	// and JWKS: same-host redirects only. Both cap reply sizes.
+	secrets, discHTTP *http.Client
 
 	mu   sync.Mutex
 	disc *discovery // nil until discovery succeeded
@@ -72,12 +78,13 @@ func New(s config.Session, opts Options) (*Provider, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Provider{s: s, opts: opts}, nil
+	return &Provider{s: s, opts: opts,
+		secrets: idpclient.ForSecrets(opts.HTTPClient), discHTTP: idpclient.ForDiscovery(opts.HTTPClient)}, nil
 }
 
-// withClient makes x/oauth2 and go-oidc use our HTTP client.
+// withClient makes x/oauth2 use the client for requests that carry secrets.
 func (p *Provider) withClient(ctx context.Context) context.Context {
-	return oidc.ClientContext(ctx, p.opts.HTTPClient)
+	return oidc.ClientContext(ctx, p.secrets)
 }
 
 // discover reads the IdP's OpenID configuration once, retrying on the next
@@ -92,7 +99,7 @@ func (p *Provider) discover(ctx context.Context) (*discovery, error) {
 		p.disc = githubDiscovery(p.s.Issuer)
 		return p.disc, nil
 	}
-	dctx := p.withClient(ctx)
+	dctx := oidc.ClientContext(ctx, p.discHTTP) // the key set keeps it for JWKS
 	entra := p.s.Provider == "entra"
 	if entra {
 		// Checked below by Microsoft's rules (ResolveEntraTenant).
@@ -154,6 +161,7 @@ func (p *Provider) config(d *discovery, redirect string) (*oauth2.Config, error)
 			return nil, fmt.Errorf("cannot read the client secret: %w", err)
 		}
 		c.ClientSecret = secret
+		health.Known.Add(p.s.Name+"/client", secret)
 		c.Endpoint.AuthStyle = oauth2.AuthStyleAutoDetect
 	}
 	return c, nil
@@ -190,34 +198,38 @@ func (p *Provider) tokens(tok *oauth2.Token) *session.Tokens {
 		RefreshToken: tok.RefreshToken,
 		Expiry:       tok.Expiry,
 	}
-	in := tok.ExpiresIn
-	if in == 0 { // a form-encoded reply (GitHub): x/oauth2 only sets Expiry
-		in = number(tok.Extra("expires_in"))
+	// expires_in as sent (x/oauth2 keeps it even when <= 0), made sane:
+	// absent or unusable gets a short default, absurd is capped.
+	secs := tok.ExpiresIn
+	if secs == 0 && !tok.Expiry.IsZero() { // a form-encoded reply: x/oauth2 set Expiry only
+		secs = int64(time.Until(tok.Expiry).Round(time.Second) / time.Second)
 	}
-	if in > 0 {
-		t.Expiry = now.Add(time.Duration(in) * time.Second)
-	}
+	t.Expiry = now.Add(idpclient.Lifetime(secs))
 	if id, ok := tok.Extra("id_token").(string); ok {
 		t.IDToken = id
 	}
 	// Keycloak says how long the refresh token (SSO session) lives; 0
 	// means no limit (offline tokens). GitHub names it differently.
-	secs := number(tok.Extra("refresh_expires_in"))
-	if secs == 0 {
-		secs = number(tok.Extra("refresh_token_expires_in"))
+	rsecs := number(tok.Extra("refresh_expires_in"))
+	if rsecs == 0 {
+		rsecs = number(tok.Extra("refresh_token_expires_in"))
 	}
-	if secs > 0 {
-		t.RefreshExpiry = now.Add(time.Duration(secs) * time.Second)
+	if rsecs > 0 {
+		t.RefreshExpiry = now.Add(time.Duration(min(rsecs, maxSessionSecs)) * time.Second)
 	}
 	return t
 }
 
+// maxSessionSecs caps a refresh_expires_in (a year): beyond, the Duration
+// arithmetic would overflow and no real SSO session lasts longer.
+const maxSessionSecs = 366 * 24 * 3600
+
 func number(v any) int64 {
 	switch n := v.(type) {
 	case float64:
-		return int64(n)
+		return int64(min(max(n, 0), maxSessionSecs))
 	case int64: // x/oauth2 parses numbers of form-encoded replies
-		return n
+		return min(max(n, 0), maxSessionSecs)
 	case string:
 		i, _ := strconv.ParseInt(n, 10, 64)
 		return i

@@ -65,7 +65,7 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 	}
 	cb := &callback{
 		p: p, ctx: p.withClient(ctx), cfg: cfg, disc: d,
-		state: rand.Text(), nonce: rand.Text(), pkce: oauth2.GenerateVerifier(),
+		state: rand.Text(), nonce: rand.Text(), pkce: oauth2.GenerateVerifier(), host: l.Addr().String(),
 		done: make(chan result, 1),
 	}
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}

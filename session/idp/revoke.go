@@ -41,12 +41,12 @@ func (p *Provider) Revoke(ctx context.Context, refreshToken string) error {
 		// RFC 6749 section 2.3.1: both parts form-encoded before Basic.
 		req.SetBasicAuth(url.QueryEscape(cfg.ClientID), url.QueryEscape(cfg.ClientSecret))
 	}
-	resp, err := p.opts.HTTPClient.Do(req)
+	resp, err := p.secrets.Do(req)
 	if err != nil {
 		return fmt.Errorf("revoke at %s failed: %w", p.s.Issuer, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10)) // the error text only
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}

@@ -55,8 +55,11 @@ func StateDir() (string, error) {
 	}
 }
 
-// RuntimeDir holds the agent's control socket: $XDG_RUNTIME_DIR/ssokeeper
-// when set (a per-user 0700 tmpfs), else the state directory.
+// RuntimeDir usually holds the agent's control socket:
+// $SSOKEEPER_RUNTIME_DIR, else $XDG_RUNTIME_DIR/ssokeeper (a per-user
+// 0700 tmpfs), else $TMPDIR/ssokeeper-UID on Unix (shared: another user
+// may create it first, hence FallbackRuntimeDir), the state directory on
+// Windows.
 func RuntimeDir() (string, error) {
 	if p := os.Getenv("SSOKEEPER_RUNTIME_DIR"); p != "" {
 		return filepath.Abs(p)
@@ -71,19 +74,13 @@ func RuntimeDir() (string, error) {
 	return StateDir()
 }
 
-// EnsureDir creates dir with owner-only permissions, and makes an existing
-// dir owner-only when others may enter it. An existing owner-only dir is
-// left as it is (it may be on a read-only disk).
-func EnsureDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	info, err := os.Stat(dir)
+// FallbackRuntimeDir holds the control socket when RuntimeDir is refused
+// (another user created it first, or it is a symlink or open to others):
+// "run" in the state directory, which lives in the user's home.
+func FallbackRuntimeDir() (string, error) {
+	dir, err := StateDir()
 	if err != nil {
-		return err
+		return "", err
 	}
-	if info.Mode().Perm()&0o077 == 0 {
-		return nil
-	}
-	return os.Chmod(dir, 0o700)
+	return filepath.Join(dir, "run"), nil
 }

@@ -15,7 +15,7 @@ import (
 func New(s config.Session, deps session.ProviderDeps) (session.Provider, error) {
 	switch s.Provider {
 	case "aws-sso":
-		return awssso.New(s, awssso.Options{HTTPClient: deps.HTTPClient, Now: deps.Now})
+		return awssso.New(s, awssso.Options{HTTPClient: deps.HTTPClient, Now: deps.Now, Keyring: deps.Keyring})
 	case "oidc", "entra", "okta", "google", "keycloak", "auth0", "github", "gitlab":
 		return idp.New(s, idp.Options{HTTPClient: deps.HTTPClient, ClientSecret: deps.ClientSecret, Now: deps.Now})
 	default:

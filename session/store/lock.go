@@ -90,16 +90,19 @@ func newLock(dir, file string) (*flock.Flock, error) {
 		}
 		dir = fallback
 	}
-	return flock.New(filepath.Join(dir, file), flock.SetPermissions(0o600)), nil
+	// Opened without following a symlink: a lock file is created 0600
+	// only in a directory this user owns, and is nothing else.
+	return flock.New(filepath.Join(dir, file), flock.SetPermissions(0o600),
+		flock.SetFlag(os.O_CREATE|os.O_RDONLY|paths.NoFollow)), nil
 }
 
 // usable checks that dir/file can be opened as a lock file, creating both
-// when missing. It never changes an existing folder.
+// when missing: dir owner-only (paths.EnsureDir), the file not a symlink.
 func usable(dir, file string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := paths.EnsureDir(dir); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, file), os.O_CREATE|os.O_RDONLY, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, file), os.O_CREATE|os.O_RDONLY|paths.NoFollow, 0o600)
 	if err != nil {
 		return err
 	}
@@ -115,11 +118,8 @@ func fallbackDir(dir string) (string, error) {
 	}
 	sum := sha256.Sum256([]byte(dir))
 	fb := filepath.Join(run, "locks-fallback", hex.EncodeToString(sum[:8]))
-	if err := os.MkdirAll(fb, 0o700); err != nil {
+	if err := paths.EnsureDir(fb); err != nil {
 		return "", err
-	}
-	if info, err := os.Lstat(fb); err != nil || !info.IsDir() || info.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("the fallback lock folder %s is not an owner-only folder", fb)
 	}
 	return fb, nil
 }

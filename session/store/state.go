@@ -56,11 +56,15 @@ func StatePath() (string, error) {
 	return filepath.Join(dir, "state.json"), nil
 }
 
-// LoadState reads the state file. A missing file gives an empty State. On
+// maxStateSize bounds what LoadState reads: a few KiB a session.
+const maxStateSize = 4 << 20
+
+// LoadState reads the state file, never through a symlink and only when
+// this user owns it. A missing file gives an empty State. On
 // any error it still returns an empty State, so the caller may log the
 // error and carry on: the file is rebuilt by the next SaveState.
 func LoadState(path string) (*State, error) {
-	data, err := os.ReadFile(path)
+	data, err := paths.ReadPrivate(path, maxStateSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return NewState(), nil
 	}

@@ -177,7 +177,7 @@ func TestPresetsAtTheirRealHostnames(t *testing.T) {
 			}
 
 			for _, host := range hostsOf(o) {
-				if !i.proxy.reached(host) {
+				if !i.proxy.Reached(host) {
 					t.Errorf("the proxy was never asked for %s", host)
 				}
 			}
@@ -242,7 +242,7 @@ func checkSends(t *testing.T, q url.Values, sends map[string]string) {
 }
 
 type sessionStatus struct {
-	Name, State, Reason, Message string
+	Name, State, Reason, Message, Detail string
 }
 
 func statusOf(t *testing.T, m *machine, name string) sessionStatus {

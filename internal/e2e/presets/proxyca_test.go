@@ -57,8 +57,9 @@ func TestProxyCAMissing(t *testing.T) {
 	if r := m.with("SSL_CERT_FILE").run("", "refresh", okta.name); r.code == 0 {
 		t.Errorf("refresh without the proxy's CA: %s; want a failure", r)
 	}
-	if s := statusOf(t, m, okta.name); s.Reason != "tls_error" {
-		t.Errorf("after a refresh without the proxy's CA: state %q reason %q, want tls_error", s.State, s.Reason)
+	want := "the proxy " + i.proxy.URL + " (HTTPS_PROXY) is configured, so it probably inspects TLS"
+	if s := statusOf(t, m, okta.name); s.Reason != "tls_error" || !strings.Contains(s.Detail, `issued by "CN=Corporate Proxy CA (test)"`) || !strings.Contains(s.Detail, want) {
+		t.Errorf("after a refresh without the proxy's CA: state %q reason %q detail %q, want tls_error naming the issuer and %q", s.State, s.Reason, s.Detail, want)
 	}
 	if r := m.run("", "refresh", okta.name); r.code != 0 {
 		t.Errorf("refresh once the CA is trusted again: %s; the refresh token must have been kept", r)
@@ -77,12 +78,62 @@ realm = "main"
 client_id = "c"
 `)
 	c := doctorCheck(t, m, "blocked", "identity provider reachable")
-	if c.OK || !strings.Contains(c.Detail, "the proxy "+i.proxy.URL+" (HTTPS_PROXY) refused to connect to blocked.example.com: Forbidden") ||
+	if c.OK || !strings.Contains(c.Detail, "the proxy "+i.proxy.URL+" (HTTPS_PROXY) refused to connect to blocked.example.com (403 Forbidden)") ||
 		!strings.Contains(c.Fix, "ask your IT team to allow blocked.example.com, or add it to NO_PROXY") {
 		t.Errorf("proxy refuses the host: %+v", c)
 	}
 	c = doctorCheck(t, m.with("HTTPS_PROXY=http://127.0.0.1:1"), "blocked", "identity provider reachable")
-	if c.OK || !strings.Contains(c.Detail, "the proxy http://127.0.0.1:1 (HTTPS_PROXY) does not answer") || !strings.Contains(c.Fix, "Check HTTPS_PROXY") {
+	if c.OK || !strings.Contains(c.Detail, "the proxy http://127.0.0.1:1 (HTTPS_PROXY) is not answering (connection refused)") || !strings.Contains(c.Fix, "Check HTTPS_PROXY") {
 		t.Errorf("proxy down: %+v", c)
+	}
+}
+
+// TestProxyLiveDiagnosis: a refresh the proxy fails is diagnosed as the
+// proxy's fault in status (retrying, refresh token kept), in words that
+// name the proxy and never its password; with the right credentials in
+// HTTPS_PROXY the refresh goes through.
+func TestProxyLiveDiagnosis(t *testing.T) {
+	needSecretService(t)
+	i := startIdPs(t)
+	okta := presetNamed(t, "presets-okta")
+	m := newMachine(t, i.proxy, configOf([]preset{okta}))
+	if r := m.run("", "login", okta.name); r.code != 0 {
+		t.Fatalf("login: %s", r)
+	}
+	const password = "Pr0xy-pa55word"
+	i.proxy.RequireAuth("alice", password)
+	withUser := func(pw string) string {
+		return "HTTPS_PROXY=" + strings.Replace(i.proxy.URL, "http://", "http://alice:"+pw+"@", 1)
+	}
+	for _, c := range []struct {
+		name, env, detail string
+	}{
+		{"no credentials", "HTTPS_PROXY=" + i.proxy.URL,
+			"the proxy " + i.proxy.URL + " (HTTPS_PROXY) needs authentication (407) for " + oktaHost},
+		{"wrong password", withUser("wrong-" + password),
+			"the proxy " + i.proxy.URL + " (HTTPS_PROXY) rejected its user:password (407) for " + oktaHost},
+		{"proxy down", "HTTPS_PROXY=http://alice:" + password + "@127.0.0.1:1",
+			"the proxy http://127.0.0.1:1 (HTTPS_PROXY) is not answering (connection refused)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if r := m.with(c.env).run("", "refresh", okta.name); r.code == 0 {
+				t.Fatalf("refresh: %s; want a failure", r)
+			}
+			s := statusOf(t, m, okta.name)
+			if s.Reason != "idp_unreachable" || s.State != "retrying" || !strings.Contains(s.Detail, c.detail) {
+				t.Errorf("status: state %q reason %q detail %q; want retrying, idp_unreachable, %q", s.State, s.Reason, s.Detail, c.detail)
+			}
+			if text := m.run("", "status").stdout; !strings.Contains(text, "The connection failed: "+c.detail) {
+				t.Errorf("status does not say %q:\n%s", "The connection failed: "+c.detail, text)
+			}
+		})
+	}
+	if r := m.with(withUser(password)).run("", "refresh", okta.name); r.code != 0 {
+		t.Errorf("refresh with the proxy's credentials: %s; the refresh token must have been kept", r)
+	}
+	for _, out := range *m.printed {
+		if strings.Contains(out, password) {
+			t.Errorf("the proxy's password was printed: %s", out)
+		}
 	}
 }
