@@ -17,7 +17,9 @@ func (m *Manager) RetryNow(reasons ...health.Reason) {
 	n := 0
 	for _, s := range m.sessions {
 		r := s.lastReason
-		if r == health.None || s.st.NextRefresh.IsZero() || !s.st.NextRefresh.After(now) {
+		// ConsecutiveFailures: a session degraded by a keyring that
+		// refused a rotated token is not in backoff (tick stores it).
+		if r == health.None || s.st.ConsecutiveFailures == 0 || s.st.NextRefresh.IsZero() || !s.st.NextRefresh.After(now) {
 			continue
 		}
 		if len(reasons) > 0 && !slices.Contains(reasons, r) {

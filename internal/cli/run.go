@@ -44,6 +44,7 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	}
 	defer a.Wait()
 	defer cancel()
+	go agent.WatchSessionBus(ctx, a.Log, cancel) // logout ends the session bus
 
 	if len(a.Manager.Snapshot().Sessions) == 0 {
 		fmt.Fprintf(e.Stderr, "No sessions configured yet: add one to %s (it has commented examples for each provider).\nssokeeper picks up the change at once; check it with `ssokeeper config validate`.\n", a.ConfigPath)
