@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -66,7 +67,7 @@ func checkUnlocked() error {
 		}
 		return errNoService
 	case locked:
-		return fmt.Errorf("the keyring is locked: unlock it (your desktop unlocks it at login with your password, or use Passwords and Keys); ssokeeper carries on as soon as it is unlocked")
+		return errors.New("the keyring is locked; ssokeeper carries on as soon as it is unlocked (at login with your password, or in Passwords and Keys)")
 	}
 	return nil
 }
