@@ -39,7 +39,7 @@ func TestSystemdEnableReplacesTheXDGEntry(t *testing.T) {
 	if err := m.UseSystemd(); err == nil || !strings.Contains(err.Error(), "no systemd user session") {
 		t.Fatalf("UseSystemd without systemd: %v", err)
 	}
-	os.MkdirAll(filepath.Join(run, "systemd"), 0o700)                     //nolint:errcheck
+	os.MkdirAll(filepath.Join(run, "systemd"), 0o700)                  //nolint:errcheck
 	os.WriteFile(filepath.Join(run, "systemd", "private"), nil, 0o600) //nolint:errcheck
 	if err := m.UseSystemd(); err != nil {
 		t.Fatal(err)
