@@ -12,7 +12,7 @@ set -euo pipefail
 
 # Debian packages the tests need, one list: add yours here.
 DEB_PACKAGES="dbus gnome-keyring libsecret-tools git ca-certificates
-  awscli desktop-file-utils appstream libplist-utils dunst xvfb"
+  awscli desktop-file-utils appstream libplist-utils dunst xvfb xfce4-panel"
 
 # How long to wait for the keyring daemon to own org.freedesktop.secrets.
 KEYRING_WAIT_SECONDS=10
