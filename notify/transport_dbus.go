@@ -192,7 +192,9 @@ func (t *dbusTransport) notifyLocked(m message) error {
 	var actions []string
 	if m.action != noAction && slices.Contains(caps, "actions") {
 		// "default" is a click on the bubble itself: it does the same.
-		actions = []string{"default", m.label(), actionKey(m), m.label()}
+		// No label: servers that draw every action as a button
+		// (xfce4-notifyd) would show two "Sign in" buttons.
+		actions = []string{"default", "", actionKey(m), m.label()}
 	} else {
 		body = m.withClickHint(t.appName)
 	}
