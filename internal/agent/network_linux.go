@@ -48,7 +48,10 @@ func watchNetworkManager(ctx context.Context, up func(), log *slog.Logger) bool 
 	ch := make(chan *dbus.Signal, 8)
 	conn.Signal(ch)
 	log.Debug("following the network through NetworkManager")
-	connected := true // a first "connected" after start changes nothing
+	// Not known to be connected until NetworkManager says so: at login
+	// the agent often starts before the network is up. A retry too many
+	// costs nothing: only sessions waiting out a backoff are touched.
+	connected := false
 	for {
 		select {
 		case <-ctx.Done():

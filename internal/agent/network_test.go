@@ -43,11 +43,11 @@ func TestNetworkManagerConnectedRetries(t *testing.T) {
 			t.Error("watchNetworkManager did not find NetworkManager")
 		}
 	}()
-	// The watcher subscribes asynchronously: repeat the drop until it is
-	// seen, each followed by the connected state that must wake it.
+	// The watcher subscribes asynchronously: repeat until it is seen. At
+	// login the network comes up after the agent: the first connected
+	// state wakes the sessions.
 	deadline := time.After(15 * time.Second)
 	for {
-		nm.state(t, 20) // NM_STATE_DISCONNECTED
 		nm.state(t, 70) // NM_STATE_CONNECTED_GLOBAL
 		select {
 		case <-ups:
