@@ -158,31 +158,6 @@ func displayed(t *testing.T) int {
 	return n
 }
 
-// shown returns the summaries dunst has shown since it started.
-func shown(t *testing.T) []string {
-	t.Helper()
-	exec.Command("dunstctl", "close-all").Run() //nolint:errcheck
-	out, err := exec.Command("dunstctl", "history").Output()
-	if err != nil {
-		t.Fatalf("dunstctl history: %v", err)
-	}
-	var h struct {
-		Data [][]struct {
-			Summary struct{ Data string } `json:"summary"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(out, &h); err != nil {
-		t.Fatalf("dunstctl history: %v: %s", err, out)
-	}
-	var sums []string
-	for _, list := range h.Data {
-		for _, n := range list {
-			sums = append(sums, n.Summary.Data)
-		}
-	}
-	return sums
-}
-
 // startPanel runs xfce4-panel, whose status tray plugin is the
 // StatusNotifierWatcher, with xfconfd (not D-Bus activated on the test bus).
 func startPanel(t *testing.T, conn *dbus.Conn) *proc {
