@@ -150,19 +150,30 @@ func TestLoginInTheWrongOrder(t *testing.T) {
 
 	strict = true
 
-	// The session ends with SIGHUP: a clean stop, state saved.
-	stopWith(t, agent, func() { agent.cmd.Process.Signal(syscall.SIGHUP) }) //nolint:errcheck
-
-	// The next login resumes without a sign-in; then the session bus goes away.
-	before := idp.RefreshCount()
-	agent = start(t, bin)
-	waitUntil(t, "a refresh with the stored token", func() bool { return idp.RefreshCount() > before })
-	wantState("healthy", "")
-	waitUntil(t, "the icon of the new agent", func() bool { return iconRegistered(conn, agent.cmd.Process.Pid) })
-	if n := len(opened()); n != signIns {
-		t.Fatalf("the browser was opened %d times, want %d (only for the clicks)", n, signIns)
+	// The session ends, by SIGTERM (systemd), SIGHUP, or the session bus
+	// going away: each a clean stop, state saved; the next login resumes
+	// with the stored refresh token, without a sign-in.
+	for _, end := range []struct {
+		name string
+		do   func()
+	}{
+		{"SIGTERM", func() { agent.cmd.Process.Signal(syscall.SIGTERM) }}, //nolint:errcheck
+		{"SIGHUP", func() { agent.cmd.Process.Signal(syscall.SIGHUP) }},   //nolint:errcheck
+		{"the session bus going away", bus.Stop},
+	} {
+		stopWith(t, agent, end.name, end.do)
+		if end.name == "the session bus going away" {
+			break
+		}
+		before := idp.RefreshCount()
+		agent = start(t, bin)
+		waitUntil(t, "a refresh with the stored token after "+end.name, func() bool { return idp.RefreshCount() > before })
+		wantState("healthy", "")
+		waitUntil(t, "the icon of the new agent", func() bool { return iconRegistered(conn, agent.cmd.Process.Pid) })
+		if n := len(opened()); n != signIns {
+			t.Fatalf("after %s the browser was opened %d times, want %d (only for the clicks)", end.name, n, signIns)
+		}
 	}
-	stopWith(t, agent, bus.Stop)
 }
 
 // networkUp makes the agent see the network come up: a route added on
@@ -179,16 +190,18 @@ func networkUp(t *testing.T, bin string) {
 }
 
 // stopWith ends the agent by end(), and checks it stops cleanly and soon.
-func stopWith(t *testing.T, agent *proc, end func()) {
+func stopWith(t *testing.T, agent *proc, what string, end func()) {
 	t.Helper()
+	began := time.Now()
 	end()
 	select {
 	case <-agent.done:
+		t.Logf("stopped on %s in %v", what, time.Since(began).Round(time.Millisecond))
 	case <-time.After(20 * time.Second):
-		t.Fatalf("the agent did not stop: %s", agent.out)
+		t.Fatalf("the agent did not stop on %s: %s", what, agent.out)
 	}
 	if agent.err != nil {
-		t.Fatalf("the agent exited with %v: %s", agent.err, agent.out)
+		t.Fatalf("on %s the agent exited with %v: %s", what, agent.err, agent.out)
 	}
 	if out := agent.out.String(); strings.Contains(out, "panic") {
 		t.Fatalf("the agent panicked:\n%s", out)
