@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -31,6 +32,11 @@ func KeyringCollection(conn *dbus.Conn) dbus.ObjectPath {
 	return defaultCollection
 }
 
+func activatable(conn *dbus.Conn) bool {
+	var names []string
+	return conn.BusObject().Call("org.freedesktop.DBus.ListActivatableNames", 0).Store(&names) == nil && slices.Contains(names, secretsName)
+}
+
 // KeyringState asks, on conn and without starting or prompting anything,
 // whether the Secret Service runs and whether go-keyring's collection is
 // locked. known is false when that cannot be told (no such collection).
@@ -59,12 +65,16 @@ func checkUnlocked() error {
 	}
 	defer conn.Close()
 	running, locked, known := KeyringState(conn)
+	if !running && known && activatable(conn) {
+		// Started on demand (the desktop's choice): start it here, so a
+		// locked keyring is seen before go-keyring would prompt.
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		defer cancel()
+		conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.StartServiceByName", 0, secretsName, uint32(0)) //nolint:errcheck // checked just below
+		running, locked, known = KeyringState(conn)
+	}
 	switch {
 	case !running && known:
-		var names []string
-		if conn.BusObject().Call("org.freedesktop.DBus.ListActivatableNames", 0).Store(&names) == nil && slices.Contains(names, secretsName) {
-			return nil // started on demand, as before: the desktop's choice
-		}
 		return errNoService
 	case locked:
 		return errors.New("the keyring is locked; ssokeeper carries on as soon as it is unlocked (at login with your password, or in Passwords and Keys)")
