@@ -248,7 +248,8 @@ func (n *Notifier) act(m message) {
 	}
 }
 
-// signIn signs in the sessions of each clicked message one after another.
+// signIn signs in the sessions of each clicked message, one after another
+// where the actions can (LoginInTurn).
 // It asks the newest snapshot first, so a session repaired meanwhile (or
 // already signing in) does not open a browser window for nothing.
 func (n *Notifier) signIn(ctx context.Context, logins <-chan message, actions Actions) {
@@ -257,13 +258,18 @@ func (n *Notifier) signIn(ctx context.Context, logins <-chan message, actions Ac
 		case <-ctx.Done():
 			return
 		case m := <-logins:
+			var names []string
 			for _, name := range m.sessions {
-				if ctx.Err() != nil {
-					return
-				}
 				if n.wantsLogin(name, m.anyState) {
-					actions.Login(name)
+					names = append(names, name)
 				}
+			}
+			if q, ok := actions.(interface{ LoginInTurn([]string) }); ok && len(names) > 1 {
+				q.LoginInTurn(names) // one tab at a time
+				continue
+			}
+			for _, name := range names {
+				actions.Login(name)
 			}
 		}
 	}

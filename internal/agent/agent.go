@@ -240,6 +240,26 @@ func (i Intents) Login(name string) {
 	}()
 }
 
+// LoginInTurn signs in each named session in order, one after another,
+// so a batch ("Sign in to all that need it", a grouped notification) opens
+// one browser tab at a time. A session that works again by its turn (a
+// retry, a sign-in from a terminal) is skipped.
+func (i Intents) LoginInTurn(names []string) {
+	go func() {
+		for _, name := range names {
+			if i.Ctx.Err() != nil {
+				return
+			}
+			if st, ok := i.M.Snapshot().Get(name); ok && st.State == health.Healthy {
+				continue
+			}
+			if err := i.M.Login(i.Ctx, name, session.LoginRequest{OpenURL: i.opener(name)}); err != nil {
+				i.Log.Warn("sign-in failed", "session", name, "err", err)
+			}
+		}
+	}()
+}
+
 func (i Intents) opener(name string) func(string) error {
 	if i.OpenURLFor == nil {
 		return i.OpenURL
