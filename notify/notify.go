@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -74,6 +75,9 @@ type transportOptions struct {
 	appName, icon string
 	log           *slog.Logger
 	onAction      func(message) // the person clicked the message's action
+	// onServer shows again what a notification server that just started
+	// should show; called from the transport's own goroutine.
+	onServer func([]message)
 }
 
 // New returns a Notifier. It always returns a usable one: when the
@@ -104,7 +108,7 @@ func New(opts Options) (*Notifier, error) {
 	if n.window == 0 {
 		n.window = 2 * time.Second
 	}
-	to := transportOptions{appName: n.appName, icon: opts.IconPath, log: n.log, onAction: n.act}
+	to := transportOptions{appName: n.appName, icon: opts.IconPath, log: n.log, onAction: n.act, onServer: n.showAgain}
 	tr, err := newTransport(to)
 	if err != nil {
 		n.tr = logTransport{log: n.log}
@@ -201,6 +205,20 @@ func (n *Notifier) show(msgs []message) {
 	}
 }
 
+// showAgain shows, on a notification server that just started, what
+// waited for one: each incident once, and only while it is still open (a
+// session repaired meanwhile asks for nothing).
+func (n *Notifier) showAgain(msgs []message) {
+	var still []message
+	for _, m := range msgs {
+		if m.action == signIn && !m.anyState && !slices.ContainsFunc(m.sessions, func(s string) bool { return n.wantsLogin(s, false) }) {
+			continue
+		}
+		still = append(still, m)
+	}
+	n.show(still)
+}
+
 // act runs a clicked action. It is called from the transport's goroutine
 // and must not block it.
 func (n *Notifier) act(m message) {
@@ -230,7 +248,8 @@ func (n *Notifier) act(m message) {
 	}
 }
 
-// signIn signs in the sessions of each clicked message one after another.
+// signIn signs in the sessions of each clicked message, one after another
+// where the actions can (LoginInTurn).
 // It asks the newest snapshot first, so a session repaired meanwhile (or
 // already signing in) does not open a browser window for nothing.
 func (n *Notifier) signIn(ctx context.Context, logins <-chan message, actions Actions) {
@@ -239,13 +258,18 @@ func (n *Notifier) signIn(ctx context.Context, logins <-chan message, actions Ac
 		case <-ctx.Done():
 			return
 		case m := <-logins:
+			var names []string
 			for _, name := range m.sessions {
-				if ctx.Err() != nil {
-					return
-				}
 				if n.wantsLogin(name, m.anyState) {
-					actions.Login(name)
+					names = append(names, name)
 				}
+			}
+			if q, ok := actions.(interface{ LoginInTurn([]string) }); ok && len(names) > 1 {
+				q.LoginInTurn(names) // one tab at a time
+				continue
+			}
+			for _, name := range names {
+				actions.Login(name)
 			}
 		}
 	}

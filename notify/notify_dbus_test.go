@@ -144,7 +144,7 @@ func TestSignInFromNotification(t *testing.T) {
 	if !strings.Contains(c.body, health.Describe(health.RefreshTokenRevoked).Fix) {
 		t.Errorf("body lacks the fix: %q", c.body)
 	}
-	if want := []string{"default", "Sign in", "signin", "Sign in"}; !slices.Equal(c.actions, want) {
+	if want := []string{"default", "", "signin", "Sign in"}; !slices.Equal(c.actions, want) {
 		t.Errorf("actions %q, want %q", c.actions, want)
 	}
 	if c.hints["urgency"].Value() != byte(normal) || c.hints["desktop-entry"].Value() != desktopEntry {

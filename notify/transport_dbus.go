@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -47,7 +48,13 @@ type dbusTransport struct {
 	owner  string             // unique bus name of the server the ids belong to
 	ids    map[string]uint32  // bubble key -> server id
 	msgs   map[uint32]message // server id -> what it shows
+	// pending holds what could not be shown (no server yet, or it was
+	// restarting), newest per key, for the next server to show.
+	pending []message
 }
+
+// maxPending bounds what waits for a notification server.
+const maxPending = 16
 
 func newTransport(o transportOptions) (transport, error) {
 	t := &dbusTransport{transportOptions: o}
@@ -72,6 +79,14 @@ func (t *dbusTransport) connectLocked() error {
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("could not listen for notification clicks on the D-Bus session bus: %w", err)
+	}
+	// A server that starts (late at login, or again after a crash) takes
+	// over org.freedesktop.Notifications: show it what waited.
+	err = conn.AddMatchSignal(dbus.WithMatchSender("org.freedesktop.DBus"), dbus.WithMatchInterface("org.freedesktop.DBus"),
+		dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, fdoName))
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("could not watch for the notification server on the D-Bus session bus: %w", err)
 	}
 	ch := make(chan *dbus.Signal, 16)
 	conn.Signal(ch)
@@ -104,7 +119,44 @@ func (t *dbusTransport) show(m message) error {
 			err = t.notifyLocked(m)
 		}
 	}
+	t.keepLocked(m, err != nil)
 	return err
+}
+
+// keepLocked remembers m for the next server when it was not shown, and
+// forgets an older unshown message it replaces.
+func (t *dbusTransport) keepLocked(m message, failed bool) {
+	t.pending = slices.DeleteFunc(t.pending, func(p message) bool { return p.key == m.key })
+	if failed {
+		t.pending = append(t.pending, m)
+		if len(t.pending) > maxPending {
+			t.pending = t.pending[len(t.pending)-maxPending:]
+		}
+	}
+}
+
+// serverAppeared hands what the new server should show to onServer: the
+// messages that were never shown, and the sign-in requests still open on
+// a server that went away (their bubbles went with it).
+func (t *dbusTransport) serverAppeared(conn *dbus.Conn, owner string) {
+	t.mu.Lock()
+	if conn != t.conn || t.closed || owner == t.owner {
+		t.mu.Unlock()
+		return
+	}
+	again := t.pending
+	t.pending = nil
+	ids := slices.Sorted(maps.Keys(t.msgs))
+	for _, id := range ids {
+		if m := t.msgs[id]; m.action == signIn && !slices.ContainsFunc(again, func(p message) bool { return p.key == m.key }) {
+			again = append(again, m)
+		}
+	}
+	t.mu.Unlock()
+	t.log.Info("a desktop notification server started", "owner", owner, "to_show", len(again))
+	if len(again) > 0 && t.onServer != nil {
+		t.onServer(again)
+	}
 }
 
 // isServerError reports whether err came from the other end of a working
@@ -141,7 +193,9 @@ func (t *dbusTransport) notifyLocked(m message) error {
 	var actions []string
 	if m.action != noAction && slices.Contains(caps, "actions") {
 		// "default" is a click on the bubble itself: it does the same.
-		actions = []string{"default", m.label(), actionKey(m), m.label()}
+		// No label: servers that draw every action as a button
+		// (xfce4-notifyd) would show two "Sign in" buttons.
+		actions = []string{"default", "", actionKey(m), m.label()}
 	} else {
 		body = m.withClickHint(t.appName)
 	}
@@ -185,6 +239,12 @@ var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // listen handles ActionInvoked and NotificationClosed until conn closes.
 func (t *dbusTransport) listen(conn *dbus.Conn, ch <-chan *dbus.Signal) {
 	for sig := range ch {
+		if sig.Name == "org.freedesktop.DBus.NameOwnerChanged" {
+			if name, owner := nameOwnerChange(sig); name == fdoName && owner != "" && sig.Sender == "org.freedesktop.DBus" {
+				go t.serverAppeared(conn, owner) // shows, which needs the lock listen must not hold up
+			}
+			continue
+		}
 		if len(sig.Body) < 2 {
 			continue
 		}
@@ -218,6 +278,16 @@ func (t *dbusTransport) listen(conn *dbus.Conn, ch <-chan *dbus.Signal) {
 			t.onAction(m)
 		}
 	}
+}
+
+// nameOwnerChange reads NameOwnerChanged(name, old, new).
+func nameOwnerChange(sig *dbus.Signal) (name, owner string) {
+	if len(sig.Body) != 3 {
+		return "", ""
+	}
+	name, _ = sig.Body[0].(string)
+	owner, _ = sig.Body[2].(string)
+	return name, owner
 }
 
 func (t *dbusTransport) forgetLocked(id uint32, m message) {

@@ -49,7 +49,8 @@ echo "check-dist: ssokeeper --version: $out"
 
 app=io.ssokeeper.ssokeeper
 for f in /usr/share/applications/$app.desktop /usr/share/metainfo/$app.metainfo.xml \
-	/usr/share/icons/hicolor/scalable/apps/$app.svg /usr/share/man/man1/ssokeeper.1; do
+	/usr/share/icons/hicolor/scalable/apps/$app.svg /usr/share/man/man1/ssokeeper.1 \
+	/usr/lib/systemd/user/ssokeeper.service; do
 	[[ -s $f ]] || fail "$f is missing from the package"
 done
 for n in 16 22 24 32 48 64 128 256; do

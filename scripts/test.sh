@@ -12,7 +12,7 @@ set -euo pipefail
 
 # Debian packages the tests need, one list: add yours here.
 DEB_PACKAGES="dbus gnome-keyring libsecret-tools git ca-certificates
-  awscli desktop-file-utils appstream libplist-utils dunst xvfb
+  awscli desktop-file-utils appstream libplist-utils dunst xvfb xfce4-panel
   gcc libc6-dev"
 # (gcc, libc6-dev: cgo for the sqlite store of the Ory Hydra the e2e tests
 # build from internal/e2e/hydra through the Go module proxy.)

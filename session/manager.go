@@ -65,6 +65,10 @@ type Manager struct {
 	// caller's request, so one impatient caller cannot break a refresh that
 	// others joined.
 	runCtx context.Context
+	// ops counts the operations in flight (join); stopping, set when Run
+	// ends, starts no more. Both guarded by mu (ops.Add only under it).
+	ops      sync.WaitGroup
+	stopping bool
 
 	stateMu sync.Mutex // serialises state.json writes in this process
 	// stateFailing: the last write of state.json failed (guarded by stateMu).
@@ -153,6 +157,29 @@ func (m *Manager) lifetime() context.Context {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.runCtx
+}
+
+// opContext bounds a refresh or an adoption by d, but not by the agent's
+// lifetime: a refresh cancelled at shutdown may already have rotated the
+// refresh token at the IdP, and its reply then holds the only valid copy.
+func (m *Manager) opContext(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(m.lifetime()), d)
+}
+
+// finishInFlight starts no new operation and waits, at most limit, for
+// those in flight: refreshes store what they got before the agent exits.
+// Sign-ins end on their own, as the agent's lifetime has ended.
+func (m *Manager) finishInFlight(limit time.Duration) {
+	m.mu.Lock()
+	m.stopping = true
+	m.mu.Unlock()
+	done := make(chan struct{})
+	go func() { m.ops.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit): // real time: a safety net, also under a fake clock
+		m.log.Warn("stopping with a refresh still in flight", "waited", limit)
+	}
 }
 
 func (m *Manager) statePath() string { return filepath.Join(m.opts.StateDir, "state.json") }

@@ -352,7 +352,7 @@ func TestKeyringFailureIsDegradedAndLosesNothing(t *testing.T) {
 	// refresh (due at once) must read the keyring, which does not answer.
 	// (Failing it after the restart raced with that first refresh.)
 	r.secrets.SetFailure(errors.New("org.freedesktop.secrets did not answer"))
-	r.restart() // forget the cached refresh token: the next refresh must read the keyring
+	r.restart()                               // forget the cached refresh token: the next refresh must read the keyring
 	r.m.Refresh(context.Background(), "work") //nolint:errcheck
 	st := r.waitState("work", health.Degraded, health.KeyringUnavailable)
 	if st.NextRefresh == nil {

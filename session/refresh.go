@@ -43,7 +43,7 @@ func (m *Manager) doRefresh(s *sess, force bool, skip func() bool) error {
 	if s.provErr != nil {
 		return &Error{Session: s.name, Err: s.provErr}
 	}
-	ctx, cancel := context.WithTimeout(m.lifetime(), 2*m.opts.HTTPTimeout)
+	ctx, cancel := m.opContext(2 * m.opts.HTTPTimeout)
 	defer cancel()
 	m.mu.Lock()
 	probing := s.probe
@@ -241,7 +241,7 @@ func (e *RefreshError) Unwrap() error { return e.cause }
 // adopt looks, under the session's lock, for a session another program
 // signed in (see adoptImported).
 func (m *Manager) adopt(s *sess) error {
-	ctx, cancel := context.WithTimeout(m.lifetime(), m.opts.HTTPTimeout)
+	ctx, cancel := m.opContext(m.opts.HTTPTimeout)
 	defer cancel()
 	unlock, err := store.Lock(ctx, m.lockDir(), s.name)
 	if err != nil {
@@ -324,8 +324,16 @@ func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration
 		return Tokens{}, err
 	}
 	fresh := func(now time.Time) bool { // caller holds m.mu
-		return s.access.AccessToken != "" &&
-			(s.access.Expiry.Sub(now) >= minValid || justRefreshed(s.st.LastRefresh, now))
+		if s.access.AccessToken == "" {
+			return false
+		}
+		if s.access.Expiry.Sub(now) >= minValid {
+			return true
+		}
+		// Shorter than asked, but just obtained by a refresh that went
+		// well: the freshest there will be. Never an expired token, and
+		// never past a failure the caller must hear about.
+		return justRefreshed(s.st.LastRefresh, now) && stillValid(s.access, now) && s.lastReason == health.None
 	}
 	m.adoptSharedAccess(s)
 	m.mu.Lock()

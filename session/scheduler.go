@@ -14,7 +14,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.mu.Lock()
 	m.runCtx = ctx
 	m.mu.Unlock()
-	defer m.persistAll()
+	defer func() {
+		m.finishInFlight(2*m.opts.HTTPTimeout + 5*time.Second)
+		m.persistAll()
+	}()
 
 	due := m.clk.NewTimer(time.Hour)
 	defer due.Stop()

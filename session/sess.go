@@ -88,7 +88,11 @@ func (m *Manager) join(ctx context.Context, slot **call, skip func() bool, joine
 	case c == nil && skip != nil && skip():
 		m.mu.Unlock()
 		return nil
+	case c == nil && m.stopping:
+		m.mu.Unlock()
+		return ErrStopping
 	case c == nil:
+		m.ops.Add(1)
 		c = &call{done: make(chan struct{})}
 		opCtx := m.runCtx
 		if abandonable {
@@ -99,6 +103,7 @@ func (m *Manager) join(ctx context.Context, slot **call, skip func() bool, joine
 		m.mu.Unlock()
 		m.publish(nil)
 		go func() {
+			defer m.ops.Done()
 			c.err = op(opCtx)
 			m.mu.Lock()
 			*slot = nil

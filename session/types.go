@@ -43,6 +43,10 @@ type Provider interface {
 // ErrNotSupported is returned by a Provider for an operation its IdP lacks.
 var ErrNotSupported = errors.New("not supported by this identity provider")
 
+// ErrStopping is returned for an operation asked of an agent that is
+// stopping: it starts no new refresh or sign-in.
+var ErrStopping = errors.New("ssokeeper is stopping")
+
 // LoginRequest says how an interactive sign-in may reach the person.
 type LoginRequest struct {
 	Device bool // use the device-authorization flow

@@ -36,18 +36,32 @@ func (t *tray) do(a action) {
 	}
 }
 
-// signInAll starts sign-in for every session that needs it, in menu
-// order; each opens its own tab, none waits for another. With none, a click on
-// the icon does nothing (the menu is on the other button).
+// signInAll signs in every session that needs it, in menu order, one tab
+// at a time where the backend can (LoginInTurn). With none, a click on the
+// icon does nothing (the menu is on the other button).
 func (t *tray) signInAll() {
-	n := 0
+	var names []string
 	for _, s := range t.model.Sessions {
 		if s.NeedsLogin {
-			t.b.Login(s.Name)
-			n++
+			names = append(names, s.Name)
 		}
 	}
-	t.opts.Logger.Debug("tray: icon clicked", "sign_ins_started", n)
+	loginAll(t.b, names)
+	t.opts.Logger.Debug("tray: icon clicked", "sign_ins_started", len(names))
+}
+
+// loginAll signs names in one after another when b can, else starts each.
+func loginAll(b Backend, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	if q, ok := b.(interface{ LoginInTurn([]string) }); ok {
+		q.LoginInTurn(names)
+		return
+	}
+	for _, name := range names {
+		b.Login(name)
+	}
 }
 
 func (t *tray) open(what, path string) {

@@ -25,8 +25,7 @@ func Available() (ok bool, why string) {
 		return false, fmt.Sprintf("could not ask the D-Bus session bus for a tray host (%v)", err)
 	}
 	if !has {
-		return false, "no system tray host on the D-Bus session bus (no " + watcher +
-			"); on GNOME install and enable the AppIndicator extension"
+		return false, noHost
 	}
 	return true, ""
 }

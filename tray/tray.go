@@ -21,7 +21,7 @@ import (
 type Backend interface {
 	Subscribe() (updates <-chan session.Update, cancel func())
 	Snapshot() session.Snapshot
-	Login(name string) // asynchronous: the manager queues sign-ins one at a time
+	Login(name string) // asynchronous; a backend with LoginInTurn([]string) signs a batch in one at a time
 	Refresh(name string)
 	Logout(name string)
 	RefreshAll()

@@ -20,6 +20,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/config"
+	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/paths"
 	"github.com/ssokeeper/ssokeeper/session/providers"
 	"github.com/ssokeeper/ssokeeper/session/store"
@@ -103,7 +104,7 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 	cfg, cfgErr := a.loadConfig(true)
 	secrets := opts.Secrets
 	if secrets == nil {
-		secrets = store.NewKeyring(5 * time.Second)
+		secrets = store.NewBackgroundKeyring(5 * time.Second)
 	}
 	factory := opts.Providers
 	if factory == nil {
@@ -157,7 +158,14 @@ func Start(ctx context.Context, opts Options) (*Agent, error) {
 			}
 		})
 	}
-	a.goRun(func() { watchResume(ctx, a.Manager.Wake, log) })
+	// The desktop comes and goes in any order: sessions waiting for the
+	// keyring or the network retry the moment it is back, not after
+	// their backoff; after sleep every session is re-planned.
+	a.goRun(func() { watchResume(ctx, func() { a.Manager.RetryNow() }, log) })
+	a.goRun(func() { watchKeyring(ctx, func() { a.Manager.RetryNow(health.KeyringUnavailable) }, log) })
+	a.goRun(func() {
+		watchNetwork(ctx, func() { a.Manager.RetryNow(health.IdPUnreachable, health.TLSError) }, log)
+	})
 	log.Info("agent started", "config", a.ConfigPath, "socket", sock, "sessions", len(cfg.Sessions), "pid", os.Getpid())
 	return a, nil
 }
@@ -228,6 +236,26 @@ func (i Intents) Login(name string) {
 		err := i.M.Login(i.Ctx, name, session.LoginRequest{OpenURL: i.opener(name)})
 		if err != nil {
 			i.Log.Warn("sign-in failed", "session", name, "err", err)
+		}
+	}()
+}
+
+// LoginInTurn signs in each named session in order, one after another,
+// so a batch ("Sign in to all that need it", a grouped notification) opens
+// one browser tab at a time. A session that works again by its turn (a
+// retry, a sign-in from a terminal) is skipped.
+func (i Intents) LoginInTurn(names []string) {
+	go func() {
+		for _, name := range names {
+			if i.Ctx.Err() != nil {
+				return
+			}
+			if st, ok := i.M.Snapshot().Get(name); ok && st.State == health.Healthy {
+				continue
+			}
+			if err := i.M.Login(i.Ctx, name, session.LoginRequest{OpenURL: i.opener(name)}); err != nil {
+				i.Log.Warn("sign-in failed", "session", name, "err", err)
+			}
 		}
 	}()
 }

@@ -46,9 +46,10 @@ type entry interface {
 
 // Manager installs and inspects the login entry for one binary.
 type Manager struct {
-	goos string
-	exe  string // absolute, symlinks resolved
-	e    entry
+	goos   string
+	exe    string // absolute, symlinks resolved
+	e      entry
+	others []entry // other ways this system starts ssokeeper; at most one is kept
 }
 
 // New returns the Manager for the current user and the running executable.
@@ -76,7 +77,12 @@ func newManager(goos, home, xdgConfig, exe string, reg runKey) (*Manager, error)
 		if filepath.IsAbs(xdgConfig) { // the XDG spec says to ignore relative values
 			dir = xdgConfig
 		}
-		m.e = xdgEntry{file: filepath.Join(dir, "autostart", "ssokeeper.desktop")}
+		xdg := xdgEntry{file: filepath.Join(dir, "autostart", "ssokeeper.desktop")}
+		unit := systemdUnit{dir: filepath.Join(dir, "systemd", "user")}
+		m.e, m.others = entry(xdg), []entry{unit}
+		if _, err := os.Lstat(unit.link()); err == nil { // enabled with --systemd
+			m.e, m.others = unit, []entry{xdg}
+		}
 	case "darwin":
 		m.e = launchAgent{file: filepath.Join(home, "Library", "LaunchAgents", agentLabel+".plist")}
 	case "windows":
@@ -90,14 +96,43 @@ func newManager(goos, home, xdgConfig, exe string, reg runKey) (*Manager, error)
 	return m, nil
 }
 
-// Enable installs or updates the entry so it runs this binary. Calling it
-// again changes nothing.
+// UseSystemd makes Enable write a systemd user unit, started with the
+// graphical session, instead of an XDG autostart entry. It fails where
+// this login has no systemd user manager.
+func (m *Manager) UseSystemd() error {
+	for i, e := range m.others {
+		if u, ok := e.(systemdUnit); ok {
+			if !SystemdUserSession() {
+				return errors.New("start at login: this login has no systemd user session ($XDG_RUNTIME_DIR/systemd/private is missing); run `ssokeeper autostart enable` for an XDG autostart entry instead")
+			}
+			m.others[i], m.e = m.e, u
+			return nil
+		}
+	}
+	if _, ok := m.e.(systemdUnit); ok {
+		return nil
+	}
+	return fmt.Errorf("start at login with systemd is for Linux; on %s run `ssokeeper autostart enable`", m.goos)
+}
+
+// Enable installs or updates the entry so it runs this binary, and
+// removes the other kind (XDG or systemd), so ssokeeper starts once.
+// Calling it again changes nothing.
 func (m *Manager) Enable() error {
 	if strings.Contains(m.exe, string(filepath.Separator)+"go-build") {
 		return fmt.Errorf("start at login: %s is a temporary build from `go run`; install ssokeeper and run `ssokeeper autostart enable` from the installed program", m.exe)
 	}
 	if err := m.e.write(m.exe); err != nil {
 		return fmt.Errorf("start at login: cannot write %s: %w", m.e.where(), err)
+	}
+	return m.removeOthers()
+}
+
+func (m *Manager) removeOthers() error {
+	for _, e := range m.others {
+		if err := e.remove(); err != nil {
+			return fmt.Errorf("start at login: cannot remove %s: %w", e.where(), err)
+		}
 	}
 	return nil
 }
@@ -107,7 +142,7 @@ func (m *Manager) Disable() error {
 	if err := m.e.remove(); err != nil {
 		return fmt.Errorf("start at login: cannot remove %s: %w", m.e.where(), err)
 	}
-	return nil
+	return m.removeOthers()
 }
 
 // Status reports the entry and whether it runs this binary.

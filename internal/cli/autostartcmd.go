@@ -8,7 +8,8 @@ import (
 )
 
 func cmdAutostart(ctx context.Context, e *Env, g *Globals, args []string) int {
-	fs := newFlags(e, "autostart", "enable|disable|status", "Start ssokeeper when you log in (XDG autostart on Linux, a LaunchAgent on macOS, the Run key on Windows).")
+	fs := newFlags(e, "autostart", "[--systemd] enable|disable|status", "Start ssokeeper when you log in (XDG autostart on Linux, a LaunchAgent on macOS, the Run key on Windows).")
+	systemd := fs.Bool("systemd", false, "enable: a systemd user unit started with the graphical session (Linux with systemd), instead of an XDG autostart entry")
 	pos, code, ok := parse(fs, args, e)
 	if !ok {
 		return code
@@ -23,6 +24,11 @@ func cmdAutostart(ctx context.Context, e *Env, g *Globals, args []string) int {
 	}
 	switch pos[0] {
 	case "enable":
+		if *systemd {
+			if err = m.UseSystemd(); err != nil {
+				return report(e, err)
+			}
+		}
 		err = m.Enable()
 	case "disable":
 		err = m.Disable()

@@ -89,7 +89,8 @@ func Main(args []string, e *Env) int {
 		// One place decides the path: every part reads SSOKEEPER_CONFIG.
 		os.Setenv("SSOKEEPER_CONFIG", g.ConfigPath)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP: the session ends (logout, a closed terminal); stop cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	rest := fs.Args()

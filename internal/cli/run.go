@@ -10,6 +10,7 @@ import (
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/autostart"
 	"github.com/ssokeeper/ssokeeper/notify"
+	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/tray"
 )
 
@@ -46,6 +47,7 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	if a.SocketRefused != nil {
 		fmt.Fprintf(e.Stderr, "ssokeeper: %v; listening at %s instead\n", a.SocketRefused, a.Socket)
 	}
+	go agent.WatchSessionBus(ctx, a.Log, cancel) // logout ends the session bus
 
 	if len(a.Manager.Snapshot().Sessions) == 0 {
 		fmt.Fprintf(e.Stderr, "No sessions configured yet: add one to %s (it has commented examples for each provider).\nssokeeper picks up the change at once; check it with `ssokeeper config validate`.\n", a.ConfigPath)
@@ -69,14 +71,12 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 	go n.Run(ctx, updates, intents)
 
 	if withTray {
-		if ok, why := tray.Available(); !ok {
-			a.Log.Warn("running without a tray icon", "why", why)
-			fmt.Fprintf(e.Stderr, "ssokeeper: running without a tray icon: %s\n", why)
-			n.Notice("ssokeeper runs without a tray icon", why+". Sessions are still kept fresh; use `ssokeeper status`.") //nolint:errcheck
-			withTray = false
-		}
-	}
-	if withTray {
+		// Never decide "headless" at start: at login the panel often
+		// comes after the agent, and systray registers with it then.
+		go tray.WatchHost(ctx, clock.Real{}, trayHostGrace, a.Log, func(why string) {
+			fmt.Fprintf(e.Stderr, "ssokeeper: no tray icon yet: %s\n", why)
+			n.Notice("ssokeeper runs without a tray icon", why+". Sessions are still kept fresh, and the icon appears when a tray host starts; meanwhile use `ssokeeper status`.") //nolint:errcheck
+		})
 		var auto tray.Autostart
 		if m, err := autostart.New(); err == nil {
 			auto = m
@@ -86,18 +86,27 @@ func RunAgent(ctx context.Context, e *Env, g *Globals, opts agent.Options, withT
 			Autostart: auto, Quit: cancel, Logger: a.Log,
 		})
 		if err != nil {
-			a.Log.Warn("tray stopped; running headless", "err", err)
-			fmt.Fprintf(e.Stderr, "ssokeeper: no tray icon (%v); running headless\n", err)
-			<-ctx.Done()
+			a.Log.Warn("running without a tray icon", "err", err)
+			fmt.Fprintf(e.Stderr, "ssokeeper: running without a tray icon: %v\n", err)
+			runHeadless(ctx, e, a)
 		}
 		cancel()
 	} else {
-		fmt.Fprintf(e.Stderr, "ssokeeper agent running (log: %s). Stop it with Ctrl-C.\n", a.LogPath)
-		<-ctx.Done()
+		runHeadless(ctx, e, a)
 	}
 	a.Log.Info("agent stopping")
 	return exitOK
 }
+
+// runHeadless waits for the end of the agent with no tray.
+func runHeadless(ctx context.Context, e *Env, a *agent.Agent) {
+	fmt.Fprintf(e.Stderr, "ssokeeper agent running (log: %s). Stop it with Ctrl-C.\n", a.LogPath)
+	<-ctx.Done()
+}
+
+// trayHostGrace is how long the desktop has to start a tray host before
+// the person is told there is none (panels start within seconds of login).
+const trayHostGrace = 30 * time.Second
 
 // writeIcon puts the app icon on disk for notification servers, which
 // take a path.

@@ -77,6 +77,32 @@ func (goKeyring) Delete(s, u string) error {
 	return keyring.Delete(s, u)
 }
 
+// backgroundKeyring is goKeyring for work nobody is waiting for (the
+// agent): it never calls go-keyring while the keyring is locked, so no
+// unlock prompt is left pending on the shared connection.
+type backgroundKeyring struct{ goKeyring }
+
+func (b backgroundKeyring) Get(s, u string) (string, error) {
+	if err := checkUnlocked(); err != nil {
+		return "", err
+	}
+	return b.goKeyring.Get(s, u)
+}
+
+func (b backgroundKeyring) Set(s, u, v string) error {
+	if err := checkUnlocked(); err != nil {
+		return err
+	}
+	return b.goKeyring.Set(s, u, v)
+}
+
+func (b backgroundKeyring) Delete(s, u string) error {
+	if err := checkUnlocked(); err != nil {
+		return err
+	}
+	return b.goKeyring.Delete(s, u)
+}
+
 // checkSessionBus finds the D-Bus session bus the way godbus does, short of
 // launching one.
 func checkSessionBus() error {
@@ -101,6 +127,14 @@ func checkSessionBus() error {
 // wait forever on an unlock prompt.
 func NewKeyring(timeout time.Duration) Secrets {
 	return newKeyring(goKeyring{}, timeout)
+}
+
+// NewBackgroundKeyring is NewKeyring for the agent: while the Secret
+// Service is locked or not running, calls fail at once (ErrUnavailable)
+// instead of opening an unlock prompt; the agent retries when it unlocks.
+// Commands a person runs use NewKeyring, where a prompt is welcome.
+func NewBackgroundKeyring(timeout time.Duration) Secrets {
+	return newKeyring(backgroundKeyring{}, timeout)
 }
 
 func newKeyring(b backend, timeout time.Duration) *keyringSecrets {

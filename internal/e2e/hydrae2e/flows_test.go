@@ -43,8 +43,10 @@ func TestSignInWithPKCE(t *testing.T) {
 	}
 }
 
-// TestBackgroundRotations: the agent refreshes every two seconds in the
-// background while tools ask for tokens all the time. Hydra rotates the
+// TestBackgroundRotations: tokens live 4 s and tools ask for tokens all
+// the time, so the session is refreshed again and again (by the callers
+// each time the token runs out, and by the agent's schedule, at most once
+// per 30 s of its own), always by the agent. Hydra rotates the
 // refresh token on every use and revokes the chain when an old one is
 // used again, so twelve refreshes without a refusal prove one writer.
 func TestBackgroundRotations(t *testing.T) {
@@ -88,9 +90,11 @@ func TestBackgroundRotations(t *testing.T) {
 // TestConcurrentTokenCallsWithAgent: 100 `token` calls at once for a
 // session that is due cause one refresh at Hydra, and all get its token.
 func TestConcurrentTokenCallsWithAgent(t *testing.T) {
-	// The sign-in's token lives 30 s, under token's default --min-valid of
-	// 60 s: every call needs a refresh. The refreshed one lives an hour.
-	r := newRig(t, lifespans{CodeAccess: "30s", RefreshAccess: "1h"})
+	// The sign-in's token lives 1 s: no call can use it as it is (a token
+	// just obtained is handed out under --min-valid only while it is still
+	// valid), and the agent plans no refresh within 30 s of the last one,
+	// so the calls cause the refresh. The refreshed one lives an hour.
+	r := newRig(t, lifespans{CodeAccess: "1s", RefreshAccess: "1h"})
 	r.startAgent()
 	r.signIn(runCLI)
 
