@@ -45,11 +45,10 @@ func TestKeyringLockedAtStartThenUnlocked(t *testing.T) {
 			sock, _ := api.SocketPath()
 			lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
 			defer lcancel()
-			if _, err := api.NewClient(sock).Login(lctx, "work", false, 0, func(ev api.LoginEvent) {
-				if ev.OpenURL != "" {
-					go p.Browse(lctx, ev.OpenURL) //nolint:errcheck
-				}
-			}); err != nil {
+			if err := api.NewClient(sock).Login(lctx, "work", session.LoginRequest{OpenURL: func(u string) error {
+				go p.Browse(lctx, u) //nolint:errcheck
+				return nil
+			}}); err != nil {
 				t.Fatal(err)
 			}
 			cancel()

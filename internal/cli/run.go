@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/ssokeeper/ssokeeper/assets"
 	"github.com/ssokeeper/ssokeeper/internal/agent"
