@@ -318,48 +318,6 @@ func (m *Manager) get(name string) (*sess, error) {
 	return s, nil
 }
 
-// UnknownSessionError names a session that is not configured.
-type UnknownSessionError struct {
-	Name  string
-	Known []string
-}
-
-func (e *UnknownSessionError) Error() string {
-	if len(e.Known) == 0 {
-		return fmt.Sprintf("no session named %q: the configuration has no sessions yet", e.Name)
-	}
-	return fmt.Sprintf("no session named %q; configured sessions: %v", e.Name, e.Known)
-}
-
-// ActionError is returned when a session cannot give out a token until the
-// person acts (signs in, fixes the configuration). Its text says what is
-// wrong; how to sign in is the view's to say (NeedsSignIn tells when).
-type ActionError struct{ Status Status }
-
-func (e *ActionError) Error() string {
-	st := e.Status
-	info := health.Describe(st.Reason)
-	what := info.Title
-	if what == "" {
-		what = string(st.State)
-	}
-	if health.RetriesSlowly(st.Reason) {
-		// What is known is the IdP's own answer: show it with the fix.
-		return fmt.Sprintf("%s: %s (%s). %s", st.Name, what, st.Detail, info.Fix)
-	}
-	switch {
-	case st.State == health.ConfigError:
-		return fmt.Sprintf("%s: %s. %s", st.Name, what, info.Fix)
-	case e.NeedsSignIn():
-		return fmt.Sprintf("%s: %s.", st.Name, what)
-	default:
-		return fmt.Sprintf("%s: no valid token (%s). %s", st.Name, what, info.Fix)
-	}
-}
-
-// NeedsSignIn reports whether a sign-in repairs the session.
-func (e *ActionError) NeedsSignIn() bool { return e.Status.NeedsSignIn() }
-
 // sessionKeyring binds the keyring to one session's name.
 type sessionKeyring struct {
 	secrets store.Secrets

@@ -19,9 +19,13 @@ type Tokens struct {
 	TokenType    string // usually "Bearer"
 	RefreshToken string // empty: the IdP kept the old one (or issued none at sign-in)
 	IDToken      string
-	Expiry       time.Time // access token expiry, local clock
+	// Expiry is when the access token expires, on the manager's clock:
+	// providers compute it from expires_in with ProviderDeps.Now, never
+	// with time.Now, so a fake clock in tests and the manager's plans agree.
+	Expiry time.Time
 	// RefreshExpiry is when the refresh token or SSO session ends, when the
-	// IdP says so (refresh_expires_in, AWS session end). Zero when unknown.
+	// IdP says so (refresh_expires_in, AWS session end), on the same clock.
+	// Zero when unknown.
 	RefreshExpiry time.Time
 }
 
