@@ -3,6 +3,7 @@ package session_test
 import (
 	"errors"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"math/rand/v2"
 	"os"
 	"sync/atomic"
@@ -21,12 +22,7 @@ import (
 // scripts/test.sh) when there is none.
 func realKeyring(t *testing.T) *faultyKeyring {
 	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatalf("SSOKEEPER_REQUIRE_DBUS=1 but %s", why)
-		}
-		t.Skipf("%s; run through scripts/test.sh", why)
-	}
+	missing := func(why string) { testkit.Missing(t, why) }
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		missing("no D-Bus session bus")
 	}

@@ -1,9 +1,9 @@
 package session_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -33,27 +33,10 @@ type rig struct {
 	cfg     *config.Config
 	m       *session.Manager
 	updates <-chan session.Update
-	logBuf  *syncBuffer
+	logBuf  *testkit.LogBuffer
 	tokens  []string // every token the IdP handed out, for the log check
 	cancel  context.CancelFunc
 	done    chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newRig(t *testing.T, opts testidp.Options) *rig {
@@ -73,7 +56,7 @@ func bareRig(t *testing.T, opts testidp.Options) *rig {
 		clk:     clock.NewFake(time.Now()),
 		secrets: store.NewMemory(),
 		dir:     t.TempDir(),
-		logBuf:  &syncBuffer{},
+		logBuf:  &testkit.LogBuffer{},
 	}
 	r.keys = r.secrets
 	return r

@@ -3,6 +3,7 @@ package doctor_test
 import (
 	"crypto/rand"
 	"errors"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"strings"
 	"testing"
@@ -17,12 +18,7 @@ import (
 // promised one with SSOKEEPER_REQUIRE_DBUS=1.
 func needSecretService(t *testing.T) store.Secrets {
 	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatalf("SSOKEEPER_REQUIRE_DBUS=1 but %s", why)
-		}
-		t.Skipf("%s; run through scripts/test.sh", why)
-	}
+	missing := func(why string) { testkit.Missing(t, why) }
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		missing("no D-Bus session bus")
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	mrand "math/rand/v2"
 	"os"
 	"os/exec"
@@ -48,8 +49,8 @@ import (
 // 11–13 ms; the rest kept the session. The README (Benchmarks, "kill -9
 // during refreshes") has the table.
 func TestKillNineDuringRotation(t *testing.T) {
-	needSecretService(t)
-	bin := buildBinary(t)
+	testkit.NeedSecretService(t)
+	bin := testkit.Binary(t)
 	name := "e2e-kill-" + strings.ToLower(rand.Text()[:8]) // the keyring is shared with other tests
 	keyring := store.NewKeyring(5 * time.Second)
 	t.Cleanup(func() { keyring.Delete(name, store.RefreshToken) })

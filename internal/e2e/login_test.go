@@ -5,19 +5,14 @@ package e2e
 import (
 	"bufio"
 	"crypto/rand"
-	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
@@ -138,8 +133,8 @@ func awaitJoined(t *testing.T, joined []<-chan struct{}, want int) {
 // lock and take the sign-in it completed. All exit 0. The refresh token
 // goes to the real Secret Service, as the CLI without an agent does.
 func TestConcurrentLoginWithoutAgent(t *testing.T) {
-	needSecretService(t)
-	bin := buildBinary(t)
+	testkit.NeedSecretService(t)
+	bin := testkit.Binary(t)
 	name := "e2e-" + strings.ToLower(rand.Text()[:8]) // the keyring is shared with other tests
 	r := newRig(t, name)
 	t.Cleanup(func() { store.NewKeyring(5*time.Second).Delete(name, store.RefreshToken) })
@@ -200,63 +195,4 @@ func TestConcurrentLoginWithoutAgent(t *testing.T) {
 	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
 		t.Errorf("token after the sign-in: %v", err)
 	}
-}
-
-// needSecretService skips (or, under scripts/test.sh, fails) when no
-// Secret Service answers on the session bus.
-func needSecretService(t *testing.T) {
-	t.Helper()
-	why := ""
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
-	if err == nil {
-		defer conn.Close()
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
-	}
-	var has bool
-	if err == nil {
-		// NameHasOwner never starts a service.
-		err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.secrets").Store(&has)
-	}
-	switch {
-	case err != nil:
-		why = fmt.Sprintf("no D-Bus session bus (%v)", err)
-	case !has:
-		why = "no Secret Service (org.freedesktop.secrets) on the session bus"
-	default:
-		return
-	}
-	if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-		t.Fatalf("%s; run the tests with bash scripts/test.sh", why)
-	}
-	t.Skipf("%s; run the tests with bash scripts/test.sh (Debian packages dbus, gnome-keyring)", why)
-}
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// buildBinary builds ssokeeper once per test run; TestMain removes it.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "e2e-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "ssokeeper")
-		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goCmd, "build", "-o", binPath, "github.com/ssokeeper/ssokeeper").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
 }

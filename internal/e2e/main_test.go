@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,9 +40,7 @@ func TestMain(m *testing.M) {
 	}
 	testidp.RunAsBrowser() // exits here when this binary is $BROWSER
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	testkit.RemoveBinary()
 	os.Exit(code)
 }
 

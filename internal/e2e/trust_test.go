@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,8 +86,8 @@ func TestAnotherUserPosesAsTheAgent(t *testing.T) {
 // about 10 s instead of hanging, and `token` goes on without it, under
 // the session's lock, as with no agent.
 func TestStoppedAgent(t *testing.T) {
-	needSecretService(t)
-	bin := buildBinary(t)
+	testkit.NeedSecretService(t)
+	bin := testkit.Binary(t)
 	name := "e2e-" + strings.ToLower(rand.Text()[:8]) // the keyring is shared with other tests
 	r := newRig(t, name)
 	t.Cleanup(func() { store.NewKeyring(5*time.Second).Delete(name, store.RefreshToken) })

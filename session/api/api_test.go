@@ -6,13 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 }
 
 type served struct {
-	log    *syncBuffer // the agent's log
+	log    *testkit.LogBuffer // the agent's log
 	idp    *testidp.IdP
 	m      *session.Manager
 	client *api.Client
@@ -82,7 +82,7 @@ func serve(t *testing.T) *served {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	log := &syncBuffer{}
+	log := &testkit.LogBuffer{}
 	go func() { api.Serve(ctx, ln, m, logging.New(log, slog.LevelDebug)); close(done) }() //nolint:errcheck
 	t.Cleanup(func() { cancel(); <-done })
 	return &served{log: log, idp: p, m: m, client: api.NewClient(sock), sock: sock}
@@ -204,24 +204,6 @@ func TestUnknownSessionAndNoAgent(t *testing.T) {
 	if _, err := gone.Status(context.Background()); !errors.Is(err, api.ErrNoAgent) {
 		t.Fatalf("no socket: %v, want ErrNoAgent", err)
 	}
-}
-
-// syncBuffer is a log sink the test reads while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // TestClosedLoginConnectionCancelsSignIn: a CLI killed while it waits for a

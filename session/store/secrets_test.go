@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -19,12 +20,7 @@ import (
 // (SSOKEEPER_REQUIRE_DBUS=1). It never lets godbus auto-launch a bus.
 func needSecretService(t *testing.T) Secrets {
 	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatalf("SSOKEEPER_REQUIRE_DBUS=1 but %s", why)
-		}
-		t.Skipf("%s; run through scripts/test.sh", why)
-	}
+	missing := func(why string) { testkit.Missing(t, why) }
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		missing("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is empty)")
 	}

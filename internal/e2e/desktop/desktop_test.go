@@ -5,6 +5,7 @@
 package desktop
 
 import (
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,9 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	testidp.RunAsBrowser() // exits here when this binary is $BROWSER
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	testkit.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -57,7 +56,7 @@ func TestLoginInTheWrongOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := binary(t)
+	bin := testkit.Binary(t)
 	keyring := dbustest.NewKeyring(t, bus)
 
 	// Yesterday: signed in, with the keyring unlocked and no agent.

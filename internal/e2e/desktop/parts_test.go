@@ -7,10 +7,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -208,34 +208,6 @@ func iconRegistered(conn *dbus.Conn, agentPID int) bool {
 	return false
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// binary builds ssokeeper once; TestMain removes it.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "desktop-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "ssokeeper")
-		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goCmd, "build", "-o", binPath, "github.com/ssokeeper/ssokeeper").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
 // sessionStatus is `ssokeeper status --json` for one session.
 type sessionStatus struct {
 	State  string `json:"state"`
@@ -244,7 +216,7 @@ type sessionStatus struct {
 
 func status(t *testing.T, name string) sessionStatus {
 	t.Helper()
-	out, _ := exec.Command(binary(t), "status", "--json").Output() // exit 1 when one needs you
+	out, _ := exec.Command(testkit.Binary(t), "status", "--json").Output() // exit 1 when one needs you
 	var st struct {
 		Sessions []struct {
 			Name string `json:"name"`

@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 	for _, d := range tempDirs {
 		os.RemoveAll(d)
 	}
+	testkit.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -188,7 +189,7 @@ func runCLI(args ...string) result {
 
 // runBinary runs the ssokeeper binary: another process, as tools run it.
 func runBinary(t *testing.T) func(args ...string) result {
-	bin := buildSSOKeeper(t)
+	bin := testkit.Binary(t)
 	return func(args ...string) result {
 		var out, errb bytes.Buffer
 		cmd := exec.Command(bin, args...)
@@ -234,35 +235,6 @@ func concurrently(n int, f func() result) []result {
 	}
 	wg.Wait()
 	return out
-}
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// buildSSOKeeper builds ssokeeper once per test run.
-func buildSSOKeeper(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hydrae2e-bin")
-		if err != nil {
-			binErr = err
-			return
-		}
-		tempDirs = append(tempDirs, dir)
-		binPath = filepath.Join(dir, "ssokeeper")
-		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goCmd, "build", "-o", binPath, "github.com/ssokeeper/ssokeeper").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
 }
 
 func readLines(name string) ([]string, error) {

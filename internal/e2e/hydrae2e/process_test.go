@@ -6,15 +6,12 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"fmt"
-	"os"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 
 	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/store"
@@ -24,7 +21,7 @@ import (
 // Secret Service, under a name no other test uses.
 func keyringRig(t *testing.T, l lifespans) *rig {
 	t.Helper()
-	needSecretService(t)
+	testkit.NeedSecretService(t)
 	r := newRig(t, l)
 	r.name = "hydra-" + strings.ToLower(rand.Text()[:8])
 	r.writeConfig()
@@ -143,7 +140,7 @@ type agentProcess struct {
 
 func startAgentProcess(t *testing.T) *agentProcess {
 	t.Helper()
-	a := &agentProcess{cmd: exec.Command(buildSSOKeeper(t), "run", "--headless"), exited: make(chan struct{})}
+	a := &agentProcess{cmd: exec.Command(testkit.Binary(t), "run", "--headless"), exited: make(chan struct{})}
 	out, err := a.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -179,35 +176,4 @@ func startAgentProcess(t *testing.T) *agentProcess {
 func (a *agentProcess) kill() {
 	a.cmd.Process.Signal(syscall.SIGKILL)
 	<-a.exited
-}
-
-// needSecretService skips (or, under scripts/test.sh, fails) when no
-// Secret Service answers on the session bus.
-func needSecretService(t *testing.T) {
-	t.Helper()
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
-	var has bool
-	if err == nil {
-		defer conn.Close()
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
-		if err == nil {
-			// NameHasOwner never starts a service.
-			err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.secrets").Store(&has)
-		}
-	}
-	why := ""
-	switch {
-	case err != nil:
-		why = fmt.Sprintf("no D-Bus session bus (%v)", err)
-	case !has:
-		why = "no Secret Service (org.freedesktop.secrets) on the session bus"
-	default:
-		return
-	}
-	if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-		t.Fatalf("%s; run the tests with bash scripts/test.sh", why)
-	}
-	t.Skipf("%s; run the tests with bash scripts/test.sh (Debian packages dbus, gnome-keyring)", why)
 }

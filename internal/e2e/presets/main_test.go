@@ -6,15 +6,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -27,9 +26,7 @@ func TestMain(m *testing.M) {
 		os.Exit(browse(os.Args[len(os.Args)-1]))
 	}
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	testkit.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -50,34 +47,6 @@ func browse(u string) int {
 		return 1
 	}
 	return 0
-}
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// buildBinary builds ssokeeper once per test run; TestMain removes it.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "presets-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "ssokeeper")
-		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goCmd, "build", "-o", binPath, "github.com/ssokeeper/ssokeeper").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
 }
 
 // machine is a user's computer behind a TLS-inspecting proxy: the
@@ -125,7 +94,7 @@ func newMachine(t *testing.T, p *proxy, config string) *machine {
 		"SSOKEEPER_STATE_DIR="+filepath.Join(dir, "state"),
 		"SSOKEEPER_RUNTIME_DIR="+run,
 	)
-	return &machine{t: t, bin: buildBinary(t), env: env, printed: new([]string)}
+	return &machine{t: t, bin: testkit.Binary(t), env: env, printed: new([]string)}
 }
 
 // with returns the machine with some variables changed ("K=V") or

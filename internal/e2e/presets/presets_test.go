@@ -5,14 +5,12 @@ package presets
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/godbus/dbus/v5"
 )
 
 // A client ID as each IdP spells them.
@@ -140,7 +138,7 @@ func configOf(ps []preset) string {
 // diagnose the IdP's real reply to a dead refresh token; all through a
 // TLS-inspecting proxy, as a user behind one would.
 func TestPresetsAtTheirRealHostnames(t *testing.T) {
-	needSecretService(t)
+	testkit.NeedSecretService(t)
 	i := startIdPs(t)
 	m := newMachine(t, i.proxy, configOf(presets))
 	// The README's step for a client with a secret (Google's desktop clients).
@@ -288,30 +286,4 @@ func doctorCheck(t *testing.T, m *machine, name, what string) check {
 	}
 	t.Fatalf("doctor has no check %q for %s: %s", what, name, r)
 	return check{}
-}
-
-// needSecretService skips (or, under scripts/test.sh, fails) when no
-// Secret Service answers on the session bus: the binary keeps refresh
-// tokens there.
-func needSecretService(t *testing.T) {
-	t.Helper()
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
-	var has bool
-	if err == nil {
-		defer conn.Close()
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
-		if err == nil {
-			err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.secrets").Store(&has)
-		}
-	}
-	if err == nil && has {
-		return
-	}
-	why := fmt.Sprintf("no Secret Service on the session bus (%v)", err)
-	if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-		t.Fatalf("%s; run the tests with bash scripts/test.sh", why)
-	}
-	t.Skipf("%s; run the tests with bash scripts/test.sh (Debian packages dbus, gnome-keyring)", why)
 }

@@ -3,6 +3,7 @@
 package presets
 
 import (
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // what SSL_CERT_FILE holds; a refresh is diagnosed tls_error and keeps
 // the refresh token, so the session works again once the CA is trusted.
 func TestProxyCAMissing(t *testing.T) {
-	needSecretService(t)
+	testkit.NeedSecretService(t)
 	i := startIdPs(t)
 	okta := presetNamed(t, "presets-okta")
 	m := newMachine(t, i.proxy, configOf([]preset{okta}))
@@ -93,7 +94,7 @@ client_id = "c"
 // name the proxy and never its password; with the right credentials in
 // HTTPS_PROXY the refresh goes through.
 func TestProxyLiveDiagnosis(t *testing.T) {
-	needSecretService(t)
+	testkit.NeedSecretService(t)
 	i := startIdPs(t)
 	okta := presetNamed(t, "presets-okta")
 	m := newMachine(t, i.proxy, configOf([]preset{okta}))
