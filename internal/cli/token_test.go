@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -469,10 +470,7 @@ func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatalf("%s is not installed (Debian package %s)", name, pkg)
-		}
-		t.Skipf("%s is not installed (Debian package %s)", name, pkg)
+		testkit.Missing(t, fmt.Sprintf("%s is not installed (Debian package %s)", name, pkg))
 	}
 	return p
 }
@@ -635,10 +633,7 @@ func realKeyring(t *testing.T) store.Secrets {
 	k := store.NewKeyring(5 * time.Second)
 	_, err := k.Get("ssokeeper-test-probe", store.RefreshToken)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatalf("no Secret Service: %v", err)
-		}
-		t.Skipf("no Secret Service (run inside scripts/test.sh): %v", err)
+		testkit.Missing(t, fmt.Sprintf("no Secret Service: %v", err))
 	}
 	return k
 }

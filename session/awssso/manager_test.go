@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -34,10 +35,7 @@ type agentRig struct {
 func newAgentRig(t *testing.T) *agentRig {
 	t.Helper()
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		if os.Getenv("SSOKEEPER_REQUIRE_DBUS") == "1" {
-			t.Fatal("SSOKEEPER_REQUIRE_DBUS=1 but no session bus")
-		}
-		t.Skip("no D-Bus session bus; run through scripts/test.sh")
+		testkit.Missing(t, "no D-Bus session bus")
 	}
 	keys := store.NewKeyring(5 * time.Second)
 	if _, err := keys.Get("ssokeeper-test-probe", "probe"); !errors.Is(err, store.ErrNotFound) {
