@@ -89,26 +89,7 @@ func (m *Manager) doLogin(ctx context.Context, s *sess, req LoginRequest) error 
 	}
 	m.keepIDToken(s, tok)
 	now := m.clk.Now()
-	m.mu.Lock()
-	s.st = store.SessionState{SessionStartedAt: now, LastRefresh: now}
-	s.probe = false
-	if s.cfg.MaxSession > 0 {
-		s.st.SessionExpiresAt = now.Add(s.cfg.MaxSession)
-	}
-	s.rt, s.rtLoaded = tok.RefreshToken, tok.RefreshToken != ""
-	s.st.HasRefreshToken = tok.RefreshToken != ""
-	m.takeAccess(s, tok, now)
-	s.lastReason, s.detail = health.None, ""
-	switch {
-	case tok.RefreshToken == "":
-		s.lastReason = health.RefreshTokenMissing
-		s.detail = "the identity provider issued no refresh token at sign-in"
-		s.st.NextRefresh = s.access.Expiry
-	case keyringErr != nil:
-		s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(keyringErr.Error())
-		s.rtUnsaved = true
-	}
-	m.mu.Unlock()
+	m.signedIn(s, tok, keyringErr, now)
 	m.persist(s)
 	m.shareAccess(s)
 	m.log.Info("signed in", "session", s.name, "refresh_token", tok.RefreshToken != "")
@@ -157,13 +138,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 			m.log.Warn("could not remove the provider's token cache", "session", name, "err", err)
 		}
 	}
-	m.mu.Lock()
-	s.rt, s.rtLoaded = "", false
-	s.access = Tokens{}
-	s.idSaved, s.idLooked = "", false
-	s.st = store.SessionState{LoggedOut: true}
-	s.lastReason, s.detail = health.None, ""
-	m.mu.Unlock()
+	m.signedOut(s)
 	m.persist(s)
 	m.publish(nil)
 	m.log.Info("signed out", "session", name)

@@ -131,59 +131,16 @@ func (m *Manager) succeeded(s *sess, tok *Tokens, oldRT string) error {
 		keyringErr = m.opts.Secrets.Set(s.name, keyRefreshToken, tok.RefreshToken)
 	}
 	m.keepIDToken(s, tok)
-	now := m.clk.Now()
-	m.mu.Lock()
-	if tok.RefreshToken != "" {
-		s.rt, s.rtLoaded = tok.RefreshToken, true
-		if keyringErr == nil && tok.RefreshToken != oldRT {
-			s.rtUnsaved = false
-		}
-	}
-	m.takeAccess(s, tok, now)
-	s.st.LastRefresh = now
-	s.st.ConsecutiveFailures = 0
-	s.st.HasRefreshToken = true
-	s.st.LoggedOut = false
-	s.lastReason, s.detail = health.None, ""
+	var cacheErr error
 	if cw, ok := s.prov.(interface{ CacheError() error }); ok {
-		if err := cw.CacheError(); err != nil {
-			s.lastReason, s.detail = health.TokenCacheUnwritable, health.Redact(err.Error())
-		}
+		cacheErr = cw.CacheError()
 	}
-	if keyringErr != nil {
-		s.lastReason, s.detail = health.KeyringUnavailable, health.Redact(keyringErr.Error())
-		s.rtUnsaved = true // kept in memory; saveUnsaved retries
-	}
-	m.mu.Unlock()
+	now := m.clk.Now()
+	m.refreshed(s, tok, oldRT, keyringErr, cacheErr, now)
 	m.persist(s)
 	m.shareAccess(s)
 	m.log.Info("refreshed", "session", s.name, "expires_in", tok.Expiry.Sub(now).Round(time.Second))
 	return nil
-}
-
-// takeAccess keeps a new access token and plans its refresh. Caller holds
-// m.mu. Providers time expiries on the manager's clock (ProviderDeps.Now).
-func (m *Manager) takeAccess(s *sess, tok *Tokens, now time.Time) {
-	// Every token this session holds, and the ones it held before, are
-	// scrubbed from logs, statuses and errors even if an IdP quotes them.
-	health.Known.Add(s.name, tok.RefreshToken, tok.AccessToken, tok.IDToken)
-	lifetime := time.Hour // an IdP that omits expires_in: assume an hour
-	if !tok.Expiry.IsZero() {
-		lifetime = tok.Expiry.Sub(now)
-	}
-	idToken := tok.IDToken
-	if idToken == "" {
-		idToken = s.access.IDToken // many IdPs send an ID token only at sign-in
-	}
-	s.access = Tokens{AccessToken: tok.AccessToken, TokenType: tok.TokenType, IDToken: idToken,
-		Expiry: now.Add(lifetime)}
-	if !tok.RefreshExpiry.IsZero() {
-		end := tok.RefreshExpiry
-		if s.st.SessionExpiresAt.IsZero() || end.Before(s.st.SessionExpiresAt) || s.cfg.MaxSession == 0 {
-			s.st.SessionExpiresAt = end
-		}
-	}
-	s.st.NextRefresh = nextRefresh(now, s.access.Expiry, s.cfg.RefreshMargin, m.rnd)
 }
 
 // failed records a failed refresh. Only a definite rejection discards the
@@ -196,23 +153,7 @@ func (m *Manager) failed(s *sess, d health.Diagnosis, cause error) error {
 			m.log.Warn("could not delete the rejected refresh token", "session", s.name, "err", err)
 		}
 	}
-	m.mu.Lock()
-	s.st.ConsecutiveFailures++
-	s.lastReason, s.detail = d.Reason, d.Detail
-	if discard || d.Reason == health.RefreshTokenMissing {
-		s.rt, s.rtLoaded = "", false
-		s.st.HasRefreshToken = false
-	}
-	switch {
-	case d.Transient:
-		s.st.NextRefresh = now.Add(backoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
-	case health.RetriesSlowly(d.Reason):
-		s.st.NextRefresh = now.Add(slowBackoff(s.st.ConsecutiveFailures, d.RetryAfter, m.rnd))
-	default:
-		s.st.NextRefresh = time.Time{}
-	}
-	failures := s.st.ConsecutiveFailures
-	m.mu.Unlock()
+	failures := m.refreshFailed(s, d, discard, now)
 	m.persist(s)
 	m.log.Warn("refresh failed", "session", s.name, "reason", d.Reason, "detail", d.Detail,
 		"transient", d.Transient, "failures", failures)
@@ -277,20 +218,7 @@ func (m *Manager) adoptImported(s *sess) bool {
 		}
 	}
 	m.keepIDToken(s, tok)
-	m.mu.Lock()
-	if tok.RefreshToken != "" {
-		s.rt, s.rtLoaded = tok.RefreshToken, true
-		s.st.HasRefreshToken = true
-		s.probe = false
-	}
-	m.takeAccess(s, tok, now)
-	fresh := s.access.Expiry.After(now) && s.st.NextRefresh.After(now)
-	if fresh {
-		s.lastReason, s.detail = health.None, ""
-		s.st.LoggedOut = false
-		s.st.ConsecutiveFailures = 0
-	}
-	m.mu.Unlock()
+	fresh := m.imported(s, tok, now)
 	m.persist(s)
 	m.log.Info("adopted the tokens another program wrote", "session", s.name, "fresh", fresh)
 	return fresh
@@ -315,14 +243,7 @@ func (m *Manager) saveUnsaved() {
 		if err := m.opts.Secrets.Set(s.name, keyRefreshToken, rt); err != nil {
 			continue
 		}
-		m.mu.Lock()
-		if s.rt == rt {
-			s.rtUnsaved = false
-			if s.lastReason == health.KeyringUnavailable {
-				s.lastReason, s.detail = health.None, ""
-			}
-		}
-		m.mu.Unlock()
+		m.keyringSaved(s, rt)
 		m.log.Info("stored the refresh token the keyring refused earlier", "session", s.name)
 		m.persist(s)
 	}

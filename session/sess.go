@@ -137,26 +137,6 @@ func (m *Manager) join(ctx context.Context, slot **call, skip func() bool, joine
 	}
 }
 
-// restore takes the persisted state of an agent that ran before.
-func (s *sess) restore(st store.SessionState, now time.Time) {
-	s.st = st
-	s.lastReason = health.Reason(st.Reason)
-	s.detail = st.Detail
-	s.access.Expiry = st.AccessExpiresAt // the time only: the token is gone
-	// Access tokens are not persisted: a session with a refresh token is
-	// refreshed at once, so a restart needs no sign-in.
-	if st.LoggedOut {
-		return
-	}
-	_, isImporter := s.prov.(Importer)
-	s.adopt = isImporter
-	if health.Describe(s.lastReason).State.NeedsAction() {
-		return
-	}
-	s.probe = !st.HasRefreshToken
-	s.st.NextRefresh = now
-}
-
 // status computes the session's Status. Caller holds Manager.mu.
 func (s *sess) status(now time.Time, skewTol time.Duration) Status {
 	skew, _ := s.meter.get()
