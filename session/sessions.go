@@ -22,7 +22,17 @@ type Sessions interface {
 	Token(ctx context.Context, name string, minValid time.Duration) (Tokens, error)
 }
 
-var _ Sessions = (*Manager)(nil)
+// Published is Sessions that also publish snapshots as they change: the
+// in-process manager, which the views (tray, notifier) subscribe to.
+type Published interface {
+	Sessions
+	// Snapshot is Status without a round trip: it never fails.
+	Snapshot() Snapshot
+	// Subscribe starts with the current snapshot, then every change.
+	Subscribe() (<-chan Update, func())
+}
+
+var _ Published = (*Manager)(nil)
 
 // Status returns the snapshot; it never fails in process.
 func (m *Manager) Status(context.Context) (Snapshot, error) { return m.Snapshot(), nil }

@@ -215,11 +215,11 @@ func (a *Agent) Close() {
 	a.closers = nil
 }
 
-// Intents adapts the manager to the UI's asynchronous intents: the tray
+// Intents adapts the sessions to the UI's asynchronous intents: the tray
 // and notifications fire them and watch the snapshots for the outcome.
 type Intents struct {
 	Ctx     context.Context
-	M       *session.Manager
+	M       session.Published // the agent's manager
 	Log     *slog.Logger
 	OpenURL func(string) error
 	// OpenURLFor, when set, opens the named session's sign-in page instead
