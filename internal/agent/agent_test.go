@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"context"
 	"errors"
 	"os"
@@ -19,18 +20,8 @@ import (
 // isolate points every ssokeeper path at temporary folders.
 func isolate(t *testing.T) (cfgPath, stateDir string) {
 	t.Helper()
-	dir := t.TempDir()
-	run, err := os.MkdirTemp("", "ssk") // socket paths must stay short
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
-	cfgPath = filepath.Join(dir, "config", "config.toml")
-	stateDir = filepath.Join(dir, "state")
-	t.Setenv("SSOKEEPER_CONFIG", cfgPath)
-	t.Setenv("SSOKEEPER_STATE_DIR", stateDir)
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
-	return cfgPath, stateDir
+	p := testkit.Isolate(t)
+	return p.Config, p.State
 }
 
 func writeConfig(t *testing.T, path string, p *testidp.IdP) {

@@ -67,18 +67,10 @@ func newRig(t *testing.T, name string, lifetime time.Duration, hosts ...string) 
 		t:       t,
 		idp:     testidp.Start(t, testidp.Options{AccessTokenLifetime: lifetime}),
 		secrets: store.NewMemory(),
-		dir:     t.TempDir(),
 	}
-	// A socket path must stay under about 100 bytes: t.TempDir() can be longer.
-	run, err := os.MkdirTemp("", "skt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
-	cfg := filepath.Join(r.dir, "config.toml")
-	t.Setenv("SSOKEEPER_CONFIG", cfg)
-	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(r.dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
+	paths := testkit.Isolate(t)
+	r.dir = paths.Dir
+	cfg := paths.Config
 	t.Setenv("KUBERNETES_EXEC_INFO", "")
 	hostList, _ := json.Marshal(hosts)
 	if hosts == nil {

@@ -1,6 +1,7 @@
 package doctor_test
 
 import (
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,17 +35,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, idp: testidp.Start(t, testidp.Options{}), secrets: store.NewMemory(), dir: t.TempDir()}
-	f.cfgPath = filepath.Join(f.dir, "config.toml")
-	t.Setenv("SSOKEEPER_CONFIG", f.cfgPath)
-	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(f.dir, "state"))
-	// A socket path must stay under about 100 bytes: t.TempDir() can be longer.
-	run, err := os.MkdirTemp("", "doc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
+	paths := testkit.Isolate(t)
+	f := &fixture{t: t, idp: testidp.Start(t, testidp.Options{}), secrets: store.NewMemory(), dir: paths.Dir, cfgPath: paths.Config}
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(f.dir, "xdg"))
 	f.writeConfig(f.idp.ClientID(), "")
 	return f

@@ -12,7 +12,6 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -137,18 +136,8 @@ func TestKillNineDuringRotation(t *testing.T) {
 // every ssokeeper path (inherited by child processes) at temporary folders.
 func setUpSession(t *testing.T, name string, idp *testidp.IdP) {
 	t.Helper()
-	dir := t.TempDir()
-	run, err := os.MkdirTemp("", "e2e") // a socket path stays under about 100 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
-	cfg := filepath.Join(dir, "config.toml")
-	t.Setenv("SSOKEEPER_CONFIG", cfg)
-	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
-	text := fmt.Sprintf("[[session]]\nname = %q\nprovider = \"oidc\"\nissuer = %q\nclient_id = %q\nscopes = [\"openid\", \"offline_access\"]\n",
-		name, idp.Issuer(), idp.ClientID())
+	cfg := testkit.Isolate(t).Config
+	text := testkit.SessionTOML(name, idp.Issuer(), idp.ClientID())
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

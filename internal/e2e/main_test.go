@@ -9,7 +9,6 @@ import (
 	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -77,17 +76,7 @@ func newRig(t *testing.T, name string) *rig {
 		secrets: store.NewMemory(),
 	}
 	r.opened = r.idp.UseBrowser(t)
-	dir := t.TempDir()
-	// The control socket's path must stay under about 100 bytes.
-	run, err := os.MkdirTemp("", "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
-	cfg := filepath.Join(dir, "config.toml")
-	t.Setenv("SSOKEEPER_CONFIG", cfg)
-	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
+	cfg := testkit.Isolate(t).Config
 	text := fmt.Sprintf(`[[session]]
 name      = %q
 provider  = "oidc"

@@ -1,9 +1,10 @@
 // Package testkit is the test harness the session, CLI and end-to-end
-// tests share: the built binary, a log buffer, and the rule for a missing
-// desktop part. The real parts themselves live beside it: an OpenID
-// Provider (internal/testidp), a private session bus and keyring
-// (internal/dbustest), a config file and agent (each package's rig, built
-// from these).
+// tests share: private paths and a config file (Isolate, SessionTOML), the
+// built binary, a log buffer, and the rule for a missing desktop part.
+// The real parts it goes with live beside it: an OpenID Provider
+// (internal/testidp), a private session bus and keyring
+// (internal/dbustest); each package's rig (agent in process or as a
+// child) is a few lines on top.
 package testkit
 
 import (
@@ -107,4 +108,38 @@ func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// Paths are the places ssokeeper uses, made private to one test.
+type Paths struct {
+	Dir     string // a temporary folder the others are in (but Runtime)
+	Config  string // the configuration file ($SSOKEEPER_CONFIG), not written yet
+	State   string // the state folder ($SSOKEEPER_STATE_DIR)
+	Runtime string // the control socket's folder ($SSOKEEPER_RUNTIME_DIR)
+}
+
+// Isolate points ssokeeper's configuration, state and socket at folders
+// of this test, for this process and the ones it starts.
+func Isolate(t testing.TB) Paths {
+	t.Helper()
+	dir := t.TempDir()
+	// A socket's path must stay under about 100 bytes; t.TempDir() can be
+	// longer.
+	run, err := os.MkdirTemp("", "ssk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(run) })
+	p := Paths{Dir: dir, Config: filepath.Join(dir, "config.toml"), State: filepath.Join(dir, "state"), Runtime: run}
+	t.Setenv("SSOKEEPER_CONFIG", p.Config)
+	t.Setenv("SSOKEEPER_STATE_DIR", p.State)
+	t.Setenv("SSOKEEPER_RUNTIME_DIR", p.Runtime)
+	return p
+}
+
+// SessionTOML is the configuration of one OpenID Connect session at an
+// issuer, with a refresh token (offline_access).
+func SessionTOML(name, issuer, clientID string) string {
+	return fmt.Sprintf("[[session]]\nname = %q\nprovider = \"oidc\"\nissuer = %q\nclient_id = %q\nscopes = [\"openid\", \"offline_access\"]\n",
+		name, issuer, clientID)
 }

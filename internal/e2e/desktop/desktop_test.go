@@ -36,24 +36,14 @@ func TestLoginInTheWrongOrder(t *testing.T) {
 	bus := dbustest.Start(t) // no service files: nothing starts behind the test's back
 	conn := bus.Connect()
 	startXvfb(t)
-	dir := t.TempDir()
-	run, err := os.MkdirTemp("", "dsk") // the socket path must stay short
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
-	cfg := filepath.Join(dir, "config.toml")
-	t.Setenv("SSOKEEPER_CONFIG", cfg)
-	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
+	paths := testkit.Isolate(t)
+	dir, cfg, run := paths.Dir, paths.Config, paths.Runtime
 	t.Setenv("HOME", dir) // the panel's and dunst's settings
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
 	t.Setenv("XDG_RUNTIME_DIR", run)
 	idp := testidp.Start(t, testidp.Options{AccessTokenLifetime: time.Hour})
 	opened := idp.UseBrowser(t)
-	err = os.WriteFile(cfg, []byte("[[session]]\nname = \"work\"\nprovider = \"oidc\"\nissuer = \""+idp.Issuer()+
-		"\"\nclient_id = \""+idp.ClientID()+"\"\nscopes = [\"openid\", \"offline_access\"]\n"), 0o600)
-	if err != nil {
+	if err := os.WriteFile(cfg, []byte(testkit.SessionTOML("work", idp.Issuer(), idp.ClientID())), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	bin := testkit.Binary(t)

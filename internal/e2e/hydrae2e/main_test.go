@@ -91,11 +91,6 @@ func newRig(t *testing.T, l lifespans) *rig {
 	r := &rig{t: t, name: "work", hydra: h, secrets: store.NewMemory()}
 	r.clientID = h.newClient(l)
 	dir := t.TempDir()
-	run, err := os.MkdirTemp("", "hydrae2e") // the socket path must stay short
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -104,10 +99,7 @@ func newRig(t *testing.T, l lifespans) *rig {
 	t.Setenv("BROWSER", exe)
 	t.Setenv(envBrowser, "1")
 	t.Setenv(envBrowserLog, r.browsed)
-	cfg := filepath.Join(dir, "config.toml")
-	t.Setenv("SSOKEEPER_CONFIG", cfg)
-	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
+	testkit.Isolate(t)
 	r.writeConfig()
 	return r
 }

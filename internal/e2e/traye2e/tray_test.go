@@ -166,17 +166,9 @@ func waitTray(t *testing.T, it traytest.Item, sigs <-chan *dbus.Signal, what str
 // places, with one session "work" at idp.
 func setUp(t *testing.T, idp *testidp.IdP) {
 	t.Helper()
-	dir := t.TempDir()
-	run, err := os.MkdirTemp("", "e2e") // socket paths are limited to ~100 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(run) })
-	cfg := filepath.Join(dir, "config.toml")
-	t.Setenv("SSOKEEPER_CONFIG", cfg)
-	t.Setenv("SSOKEEPER_STATE_DIR", filepath.Join(dir, "state"))
-	t.Setenv("SSOKEEPER_RUNTIME_DIR", run)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "xdg")) // autostart looks here
+	paths := testkit.Isolate(t)
+	cfg := paths.Config
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(paths.Dir, "xdg")) // autostart looks here
 	text := fmt.Sprintf(`[[session]]
 name      = "work"
 provider  = "oidc"
