@@ -1,9 +1,9 @@
 package agent_test
 
 import (
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"context"
 	"errors"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"path/filepath"
 	"testing"

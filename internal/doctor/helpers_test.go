@@ -1,10 +1,10 @@
 package doctor_test
 
 import (
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
