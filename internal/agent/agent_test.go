@@ -3,7 +3,6 @@ package agent_test
 import (
 	"context"
 	"errors"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/health"

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"crypto/rand"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 

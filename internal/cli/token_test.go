@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/internal/toolcreds"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"

@@ -3,13 +3,13 @@ package doctor_test
 import (
 	"crypto/rand"
 	"errors"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/internal/doctor"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 

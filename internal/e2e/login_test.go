@@ -5,7 +5,6 @@ package e2e
 import (
 	"bufio"
 	"crypto/rand"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )
 

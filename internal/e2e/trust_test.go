@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/internal/testuser"
 	"github.com/ssokeeper/ssokeeper/session/api"
 	"github.com/ssokeeper/ssokeeper/session/store"

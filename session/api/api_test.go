@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"log/slog"
 	"net"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/logging"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/internal/testuser"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/api"

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"math/rand/v2"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/config"

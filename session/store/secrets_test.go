@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 )
 
 // needSecretService skips the test when no Secret Service answers on the

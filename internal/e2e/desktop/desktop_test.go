@@ -5,7 +5,6 @@
 package desktop
 
 import (
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/dbustest"
 	"github.com/ssokeeper/ssokeeper/internal/testidp"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 )
 
 func TestMain(m *testing.M) {

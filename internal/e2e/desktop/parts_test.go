@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 )
 
 // wait bounds every wait: long for a loaded 2-core CI machine.

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/cli"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )

@@ -6,13 +6,13 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session/health"
 	"github.com/ssokeeper/ssokeeper/session/store"
 )

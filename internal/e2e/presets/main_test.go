@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 )
 
 // envAsBrowser: "1" when this test binary runs as ssokeeper's $BROWSER.

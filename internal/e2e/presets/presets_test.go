@@ -5,12 +5,13 @@ package presets
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 )
 
 // A client ID as each IdP spells them.

@@ -3,11 +3,12 @@
 package presets
 
 import (
-	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 )
 
 // TestProxyCAMissing: behind a TLS-inspecting proxy whose CA this computer
