@@ -38,46 +38,87 @@ func agentClient(e *Env) (*api.Client, error) {
 	return api.NewClient(socks...), nil
 }
 
-// sessions is how every session command reaches the sessions: the
-// running agent's socket, or, when no agent answers, a manager in this
-// process. Commands hold one and do not care which.
+// sessions is how every session command reaches the sessions, and the
+// one place that chooses "the agent, or a manager here under the lock":
+// each call goes to the running agent's socket and, when no agent
+// answers there, to a manager in this process, opened then. Its refreshes
+// and sign-ins take the session's lock file, so two processes never spend
+// the same refresh token. Commands hold one and do not care which answers.
 type sessions struct {
-	session.Sessions
-	agent bool // the running agent answers; false: this process's manager
-	close func() error
+	e     *Env
+	g     *Globals
+	agent *api.Client // nil: do not ask the agent (none, or it stalled)
+	local *local      // opened at the first call the agent did not answer
+	// viaAgent: the last call was answered by the agent.
+	viaAgent bool
 }
 
+var _ session.Sessions = (*sessions)(nil)
+
+// openSessions returns the sessions of the running agent or, without one,
+// of this process. Nothing is asked or opened until the first call.
+func openSessions(e *Env, g *Globals) *sessions {
+	s := &sessions{e: e, g: g}
+	if c, err := agentClient(e); err == nil {
+		s.agent = c
+	}
+	return s
+}
+
+// openLocalSessions is a manager in this process, whatever the agent does.
+func openLocalSessions(e *Env, g *Globals) *sessions { return &sessions{e: e, g: g} }
+
+// Close releases the local manager, if one was opened.
 func (s *sessions) Close() error {
-	if s.close != nil {
-		return s.close()
+	if s.local != nil {
+		return s.local.Close()
 	}
 	return nil
 }
 
-// openSessions makes the one choice "agent or local under the lock": the
-// agent when it answers, else a manager in this process, whose refreshes
-// and sign-ins take the session's lock file, so two processes never spend
-// the same refresh token.
-func openSessions(ctx context.Context, e *Env, g *Globals) (*sessions, error) {
-	if c, err := agentClient(e); err == nil {
-		_, err := c.Status(ctx)
-		if err == nil {
-			return &sessions{Sessions: c, agent: true}, nil
-		}
+// via runs call on the agent, or locally when no agent answers.
+func via[T any](s *sessions, call func(session.Sessions) (T, error)) (T, error) {
+	if s.agent != nil {
+		v, err := call(s.agent)
 		if !errors.Is(err, api.ErrNoAgent) {
-			return nil, err
+			s.viaAgent = true
+			return v, err
 		}
+		s.agent = nil // not running: ask this process from now on
 	}
-	return openLocalSessions(e, g)
+	s.viaAgent = false
+	if s.local == nil {
+		l, err := openLocal(s.e, s.g)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		s.local = l
+	}
+	return call(s.local.m)
 }
 
-// openLocalSessions is a manager in this process, whatever the agent does.
-func openLocalSessions(e *Env, g *Globals) (*sessions, error) {
-	l, err := openLocal(e, g)
-	if err != nil {
-		return nil, err
-	}
-	return &sessions{Sessions: l.m, close: l.Close}, nil
+func (s *sessions) Status(ctx context.Context) (session.Snapshot, error) {
+	return via(s, func(x session.Sessions) (session.Snapshot, error) { return x.Status(ctx) })
+}
+
+func (s *sessions) Refresh(ctx context.Context, name string) error {
+	_, err := via(s, func(x session.Sessions) (struct{}, error) { return struct{}{}, x.Refresh(ctx, name) })
+	return err
+}
+
+func (s *sessions) Login(ctx context.Context, name string, req session.LoginRequest) error {
+	_, err := via(s, func(x session.Sessions) (struct{}, error) { return struct{}{}, x.Login(ctx, name, req) })
+	return err
+}
+
+func (s *sessions) Logout(ctx context.Context, name string) error {
+	_, err := via(s, func(x session.Sessions) (struct{}, error) { return struct{}{}, x.Logout(ctx, name) })
+	return err
+}
+
+func (s *sessions) Token(ctx context.Context, name string, minValid time.Duration) (session.Tokens, error) {
+	return via(s, func(x session.Sessions) (session.Tokens, error) { return x.Token(ctx, name, minValid) })
 }
 
 // local is the session package used directly, when no agent runs. Its

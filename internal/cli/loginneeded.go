@@ -13,17 +13,14 @@ import (
 // provider, and returns done=true with exit 0 when no sign-in is needed.
 // Quiet on success: shell profiles and scripts call it.
 func loginIfNeeded(ctx context.Context, e *Env, g *Globals, name string) (code int, done bool) {
-	s, err := openSessions(ctx, e, g)
-	if err != nil {
-		return report(e, err), true
-	}
+	s := openSessions(e, g)
 	defer s.Close()
 	snap, err := s.Status(ctx)
 	if err != nil {
 		return report(e, err), true
 	}
 	st, ok := snap.Get(name)
-	if ok && st.State == health.Refreshing && s.agent {
+	if ok && st.State == health.Refreshing && s.viaAgent {
 		// Not known yet (the agent is asking the keyring or the IdP right
 		// now): join that refresh, then read the answer, instead of guessing.
 		s.Refresh(ctx, name) //nolint:errcheck // the state below says how it went

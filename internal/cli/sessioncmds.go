@@ -56,16 +56,13 @@ func cmdLogin(ctx context.Context, e *Env, g *Globals, args []string) int {
 		fmt.Fprintf(e.Stderr, "A sign-in for %s is already pending (in the browser or another terminal); waiting for it to finish.\n", name)
 	}
 
-	s, err := openSessions(ctx, e, g)
-	if err != nil {
-		return report(e, err)
-	}
+	s := openSessions(e, g)
 	defer s.Close()
-	err = s.Login(ctx, name, session.LoginRequest{
+	err := s.Login(ctx, name, session.LoginRequest{
 		Device: *device, OpenURL: openURL, ShowDeviceCode: showCode, Timeout: *timeout, Joined: joined,
 	})
 	code = loginResult(e, name, err)
-	if code == exitOK && !s.agent {
+	if code == exitOK && !s.viaAgent {
 		noAgentNote(e)
 	}
 	return code
@@ -103,10 +100,7 @@ func simpleSessionCmd(ctx context.Context, e *Env, g *Globals, args []string, na
 	if !ok {
 		return exitUsage
 	}
-	s, err := openSessions(ctx, e, g)
-	if err != nil {
-		return report(e, err)
-	}
+	s := openSessions(e, g)
 	defer s.Close()
 	if err := op(s, ctx, sess); err != nil {
 		return report(e, err)

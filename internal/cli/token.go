@@ -80,23 +80,14 @@ func cmdToken(ctx context.Context, e *Env, g *Globals, args []string) int {
 // without one, this process (its refresh takes the session's lock file, so
 // no two processes spend one refresh token).
 func fetchToken(ctx context.Context, e *Env, g *Globals, name string, minValid time.Duration, useID bool) (toolcreds.Token, error) {
-	s, err := openSessions(ctx, e, g)
-	var stalled *api.StalledError
-	if errors.As(err, &stalled) {
-		s, err = withoutStalledAgent(e, g, stalled)
-	}
-	if err != nil {
-		return toolcreds.Token{}, err
-	}
+	s := openSessions(e, g)
 	defer s.Close()
 	tok, err := freshToken(ctx, s, name, minValid, useID)
-	if !s.agent || !errors.As(err, &stalled) {
+	var stalled *api.StalledError
+	if !s.viaAgent || !errors.As(err, &stalled) {
 		return tok, err
 	}
-	l, err := withoutStalledAgent(e, g, stalled)
-	if err != nil {
-		return toolcreds.Token{}, err
-	}
+	l := withoutStalledAgent(e, g, stalled)
 	defer l.Close()
 	return freshToken(ctx, l, name, minValid, useID)
 }
@@ -104,7 +95,7 @@ func fetchToken(ctx context.Context, e *Env, g *Globals, name string, minValid t
 // withoutStalledAgent says the agent did not answer and opens this
 // process's own manager: the session's lock file keeps this process and
 // the agent from spending the same refresh token.
-func withoutStalledAgent(e *Env, g *Globals, stalled *api.StalledError) (*sessions, error) {
+func withoutStalledAgent(e *Env, g *Globals, stalled *api.StalledError) *sessions {
 	fmt.Fprintf(e.Stderr, "ssokeeper: %v\nssokeeper: getting the token without the agent\n", stalled)
 	return openLocalSessions(e, g)
 }
