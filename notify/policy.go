@@ -147,7 +147,7 @@ func (p *policy) single(st session.Status) message {
 	p.shown[st.Name] = key
 	m := message{
 		key:      key,
-		title:    st.Name + ": " + health.Describe(st.Reason).Title,
+		title:    st.Name + ": " + st.Title(),
 		body:     failureText(st),
 		action:   signIn,
 		sessions: []string{st.Name},
@@ -167,7 +167,7 @@ func (p *policy) group(sts []session.Status) message {
 	for i, st := range sts {
 		names[i] = st.Name
 		p.shown[st.Name] = key
-		body += st.Name + ": " + health.Describe(st.Reason).Title + "\n"
+		body += st.Name + ": " + st.Title() + "\n"
 	}
 	p.groups[key] = names
 	return message{

@@ -106,6 +106,10 @@ type Status struct {
 	WarnAt *time.Time `json:"warn_at,omitempty"`
 }
 
+// Title is the session's reason in a few words, the title line every view
+// shows: "sign-in needed: refresh token revoked"; empty when healthy.
+func (s Status) Title() string { return health.Describe(s.Reason).Title }
+
 // NeedsSignIn reports whether a sign-in is what repairs the session
 // (signed out, expired, or the refresh token is gone).
 func (s Status) NeedsSignIn() bool {

@@ -120,7 +120,7 @@ func title(st session.Status) string {
 	if st.Reason == health.None {
 		return ""
 	}
-	return health.Describe(st.Reason).Title
+	return st.Title()
 }
 
 // describe is the state and time after the session's name in the menu.

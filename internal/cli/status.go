@@ -96,7 +96,6 @@ func printStatus(w io.Writer, snap session.Snapshot, now time.Time) {
 
 // Summary is one line about a session: "OK, refreshes in 12 min".
 func Summary(st session.Status, now time.Time) string {
-	info := health.Describe(st.Reason)
 	switch st.State {
 	case health.Healthy:
 		s := "OK"
@@ -110,7 +109,7 @@ func Summary(st session.Status, now time.Time) string {
 	case health.Refreshing:
 		return "refreshing…"
 	case health.Retrying:
-		s := "retrying (" + info.Title + ")"
+		s := "retrying (" + st.Title() + ")"
 		if st.NextRefresh != nil {
 			s += ", next try " + words.When(*st.NextRefresh, now)
 		}
@@ -118,6 +117,6 @@ func Summary(st session.Status, now time.Time) string {
 	case health.LoggedOut:
 		return "signed out"
 	default:
-		return info.Title
+		return st.Title()
 	}
 }
