@@ -96,7 +96,9 @@ func TestIdPEchoedSecretsNeverLeave(t *testing.T) {
 			updates, unsubscribe := m.Subscribe()
 			defer unsubscribe()
 			go n.Run(ctx, updates, noActions{})
-			go m.Run(ctx)
+			runDone := make(chan struct{})
+			go func() { m.Run(ctx); close(runDone) }() //nolint:errcheck
+			defer func() { cancel(); <-runDone }()     // Run saves state.json in dir as it ends
 
 			open := func(u string) error {
 				resp, err := http.Get(u)

@@ -124,7 +124,7 @@ Usage:
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-15s %-28s %s\n", c.name, firstLine(c.args), c.summary)
+		fmt.Fprintf(w, "  %s %s\n      %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintf(w, `
 Global flags:
@@ -135,13 +135,6 @@ Global flags:
 Exit codes: 0 ok; 1 something needs you (sign in, IdP refused); 2 usage or configuration error.
 Run `+"`ssokeeper COMMAND --help`"+` for a command's flags.
 `, defaultConfigHint())
-}
-
-func firstLine(s string) string {
-	if len(s) > 28 {
-		return s[:25] + "..."
-	}
-	return s
 }
 
 func defaultConfigHint() string {

@@ -3,6 +3,7 @@ package testidp
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -14,6 +15,28 @@ type faults struct {
 	dateOffset    time.Duration
 	hang          bool
 	noIDOnRefresh bool // see OmitIDTokenOnRefresh
+	// hold, when set, keeps refresh requests waiting until it is closed;
+	// arrived hears of each one (see HoldRefreshes).
+	hold, arrived chan struct{}
+}
+
+// HoldRefreshes makes refresh requests wait, after they arrived and
+// before the OP answers them, until release is called: a test can act
+// while a refresh is in flight. arrived receives once per held request.
+func (p *IdP) HoldRefreshes() (arrived <-chan struct{}, release func()) {
+	hold, got := make(chan struct{}), make(chan struct{}, 16)
+	p.mu.Lock()
+	p.fault.hold, p.fault.arrived = hold, got
+	p.mu.Unlock()
+	var once sync.Once
+	return got, func() {
+		once.Do(func() {
+			p.mu.Lock()
+			p.fault.hold, p.fault.arrived = nil, nil
+			p.mu.Unlock()
+			close(hold)
+		})
+	}
 }
 
 // FailWith makes every token-endpoint request answer status, header and
@@ -76,6 +99,13 @@ func (p *IdP) withFaults(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost && r.ParseForm() == nil && r.PostForm.Get("grant_type") == "refresh_token" {
+			if f.hold != nil {
+				select {
+				case f.arrived <- struct{}{}:
+				default:
+				}
+				<-f.hold // answered even if the client gave up meanwhile, as real IdPs do
+			}
 			if why := p.store.refreshProblem(r.PostForm.Get("refresh_token")); why != "" {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusBadRequest)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -79,6 +80,12 @@ func tryLock(dir, file string) (func(), bool, error) {
 
 func newLock(dir, file string) (*flock.Flock, error) {
 	err := usable(dir, file)
+	var unsafe *paths.UnsafeError
+	if errors.As(err, &unsafe) {
+		// Planted (a symlink, another user's file or folder): refuse,
+		// rather than lock elsewhere and hide it.
+		return nil, fmt.Errorf("could not lock: %w", err)
+	}
 	if err != nil {
 		// A read-only or full disk, or a state folder that is not one:
 		// lock in the runtime folder instead (every process of this user
@@ -102,7 +109,7 @@ func usable(dir, file string) error {
 	if err := paths.EnsureDir(dir); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, file), os.O_CREATE|os.O_RDONLY|paths.NoFollow, 0o600)
+	f, err := paths.OpenPrivate(filepath.Join(dir, file), os.O_CREATE|os.O_RDONLY)
 	if err != nil {
 		return err
 	}
