@@ -88,15 +88,26 @@ func TestBackgroundRotations(t *testing.T) {
 }
 
 // TestConcurrentTokenCallsWithAgent: 100 `token` calls at once for a
-// session that is due cause one refresh at Hydra, and all get its token.
+// session whose access token has expired cause one refresh at Hydra, and
+// all get its token.
 func TestConcurrentTokenCallsWithAgent(t *testing.T) {
-	// The sign-in's token lives 1 s: no call can use it as it is (a token
-	// just obtained is handed out under --min-valid only while it is still
-	// valid), and the agent plans no refresh within 30 s of the last one,
-	// so the calls cause the refresh. The refreshed one lives an hour.
-	r := newRig(t, lifespans{CodeAccess: "1s", RefreshAccess: "1h"})
+	// The sign-in's token lives 5 s (Hydra answers expires_in 4 or 5; a
+	// lifespan of 1 s gets expires_in 0, which ssokeeper reads as "not
+	// said"). The calls start once it has expired, so none can use it, and
+	// well before the agent's own refresh, planned no sooner than 30 s
+	// after the sign-in: the calls cause the refresh. The refreshed token
+	// lives an hour.
+	r := newRig(t, lifespans{CodeAccess: "5s", RefreshAccess: "1h"})
 	r.startAgent()
 	r.signIn(runCLI)
+	st := status(t, runCLI, r.name)
+	if st.AccessExpiresAt == nil {
+		t.Fatalf("no access token after the sign-in: %s/%s", st.State, st.Reason)
+	}
+	awaitExpiry(t, *st.AccessExpiresAt)
+	if n, _ := r.hydra.proxy.counts(); n != 0 {
+		t.Fatalf("the agent refreshed %d times before the calls, want none yet (more than 30 s since the sign-in?)", n)
+	}
 
 	results := concurrently(100, func() result { return runCLI("token", r.name) })
 	checkTokens(t, r, results)
@@ -115,6 +126,9 @@ func checkTokens(t *testing.T, r *rig, results []result) {
 			continue
 		}
 		tokens[strings.TrimSpace(res.stdout)]++
+	}
+	if len(tokens) != 1 {
+		t.Errorf("the calls printed %d different access tokens, want one", len(tokens))
 	}
 	for tok := range tokens {
 		if !r.hydra.active(tok) {

@@ -343,6 +343,7 @@ func (h *hydra) loginApp() http.Handler {
 // tokenProxy forwards Hydra's public port and watches refresh requests:
 // it counts them, keeps Hydra's error replies, and can hold one.
 type tokenProxy struct {
+	t   *testing.T
 	srv *httptest.Server
 
 	mu        sync.Mutex
@@ -354,7 +355,7 @@ type tokenProxy struct {
 }
 
 func newTokenProxy(t *testing.T) *tokenProxy {
-	p := &tokenProxy{changed: make(chan struct{})}
+	p := &tokenProxy{t: t, changed: make(chan struct{})}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 	return p
@@ -362,8 +363,14 @@ func newTokenProxy(t *testing.T) *tokenProxy {
 
 func (p *tokenProxy) setTarget(u string) {
 	target, _ := url.Parse(u)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		// A 502 of the proxy itself is not Hydra's: say why it happened.
+		p.t.Logf("token proxy: %s %s: %v", r.Method, r.URL.Path, err)
+		http.Error(w, "token proxy: "+err.Error(), http.StatusBadGateway)
+	}
 	p.mu.Lock()
-	p.target = httputil.NewSingleHostReverseProxy(target)
+	p.target = rp
 	p.mu.Unlock()
 }
 

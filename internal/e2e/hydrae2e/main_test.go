@@ -229,6 +229,19 @@ func concurrently(n int, f func() result) []result {
 	return out
 }
 
+// awaitExpiry waits until exp, when an access token expires by the clock
+// ssokeeper reads, has passed. A token that lives longer than a test's
+// short lifespan means Hydra's expires_in was not what the test set up.
+func awaitExpiry(t *testing.T, exp time.Time) {
+	t.Helper()
+	if left := time.Until(exp); left > 10*time.Second {
+		t.Fatalf("the access token lives %s more, want the few seconds the client's lifespan says", left.Round(time.Second))
+	}
+	for !time.Now().After(exp) {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func readLines(name string) ([]string, error) {
 	b, err := os.ReadFile(name)
 	return strings.Fields(string(b)), err

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -25,7 +26,11 @@ func keyringRig(t *testing.T, l lifespans) *rig {
 	r := newRig(t, l)
 	r.name = "hydra-" + strings.ToLower(rand.Text()[:8])
 	r.writeConfig()
-	t.Cleanup(func() { store.NewKeyring(5*time.Second).Delete(r.name, store.RefreshToken) })
+	t.Cleanup(func() {
+		kr := store.NewKeyring(5 * time.Second)
+		kr.Delete(r.name, store.RefreshToken)
+		kr.Delete(r.name, "access_token")
+	})
 	return r
 }
 
@@ -38,25 +43,40 @@ func (r *rig) keyringToken() string {
 	return rt
 }
 
+// keyringAccess is the access token a CLI without an agent keeps in the
+// keyring for the next one (the "access_token" entry beside the refresh
+// token).
+func (r *rig) keyringAccess() (v struct {
+	AccessToken string    `json:"access_token"`
+	Expiry      time.Time `json:"expiry"`
+}) {
+	r.t.Helper()
+	raw, err := store.NewKeyring(5*time.Second).Get(r.name, "access_token")
+	if err == nil {
+		err = json.Unmarshal([]byte(raw), &v)
+	}
+	if err != nil || v.AccessToken == "" {
+		r.t.Fatalf("no access token in the keyring after the sign-in: %v", err)
+	}
+	return v
+}
+
 // TestConcurrentTokenCallsWithoutAgent: 100 ssokeeper processes ask for a
 // token at once with no agent running, for a session whose sign-in token
-// has (almost) expired. Each takes the session's lock in turn; the first
-// refreshes and keeps the new access token in the keyring, the others
-// find it there under the lock: one refresh at Hydra, which rotates the
-// refresh token on every use and revokes the chain on reuse, and no
-// refusal.
+// has expired. Each takes the session's lock in turn; the first refreshes
+// and keeps the new access token in the keyring, the others find it there
+// under the lock: one refresh at Hydra, which rotates the refresh token on
+// every use and revokes the chain on reuse, no refusal, and one token.
 func TestConcurrentTokenCallsWithoutAgent(t *testing.T) {
-	// The sign-in's token lives 1 s: no call can use it as it is.
-	r := keyringRig(t, lifespans{CodeAccess: "1s", RefreshAccess: "1h"})
+	// The sign-in's token lives 5 s (a lifespan of 1 s gets expires_in 0
+	// from Hydra, read as "not said"); the calls start once it expired.
+	r := keyringRig(t, lifespans{CodeAccess: "5s", RefreshAccess: "1h"})
 	run := runBinary(t)
 	r.signIn(run)
+	awaitExpiry(t, r.keyringAccess().Expiry)
 
 	results := concurrently(100, func() result { return run("token", r.name) })
-	for i, res := range results {
-		if res.code != 0 || strings.TrimSpace(res.stdout) == "" {
-			t.Errorf("token call %d: %s", i, res)
-		}
-	}
+	checkTokens(t, r, results)
 	n, failures := r.hydra.proxy.counts()
 	t.Logf("Hydra granted %d refreshes for 100 token calls", n)
 	if n != 1 || len(failures) > 0 {
@@ -79,7 +99,8 @@ func TestAgentKilledDuringRefresh(t *testing.T) {
 		forwarded bool
 	}{{"request lost", false}, {"reply lost", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			// The sign-in's token lives 6 s: the agent refreshes it after 3.
+			// The sign-in's token lives 6 s; the agent refreshes it in the
+			// background 30 s after the sign-in, its least interval.
 			r := keyringRig(t, lifespans{CodeAccess: "6s", RefreshAccess: "1h"})
 			run := runBinary(t)
 			arrived, release := make(chan struct{}, 1), make(chan bool)
@@ -91,7 +112,7 @@ func TestAgentKilledDuringRefresh(t *testing.T) {
 			r.signIn(run)
 			select {
 			case <-arrived:
-			case <-time.After(wait):
+			case <-time.After(agentFloor + wait):
 				t.Fatal("the agent did not refresh in the background")
 			}
 			agent.kill()
@@ -131,6 +152,9 @@ func TestAgentKilledDuringRefresh(t *testing.T) {
 		})
 	}
 }
+
+// agentFloor is the least time between two refreshes the agent plans.
+const agentFloor = 30 * time.Second
 
 // agentProcess is `ssokeeper run --headless` in its own process.
 type agentProcess struct {
