@@ -77,6 +77,9 @@ func (p *Provider) loginBrowser(ctx context.Context, req session.LoginRequest) (
 		if srv.Shutdown(sctx) != nil {
 			srv.Close()
 		}
+		// Shutdown closes only the listeners Serve has taken up: one
+		// cancelled before Serve's goroutine ran would stay open.
+		l.Close()
 	}()
 
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(cb.pkce), oidc.Nonce(cb.nonce)}
