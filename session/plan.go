@@ -74,16 +74,7 @@ func nextRefresh(issued, expiry time.Time, configured time.Duration, rnd *rand.R
 // from 5 s, capped at 5 min, with ±20% jitter, and never shorter than what
 // the IdP asked for in Retry-After.
 func backoff(failures int, retryAfter time.Duration, rnd *rand.Rand) time.Duration {
-	d := firstBackoff
-	for i := 1; i < failures && d < maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, maxBackoff)
-	if rnd != nil {
-		spread := int64(d / 5)
-		d += time.Duration(rnd.Int64N(2*spread+1) - spread)
-	}
-	return max(d, retryAfter)
+	return doubling(firstBackoff, maxBackoff, failures, retryAfter, rnd)
 }
 
 // slowBackoff is the wait after a definite refusal that keeps the refresh
@@ -92,11 +83,17 @@ func backoff(failures int, retryAfter time.Duration, rnd *rand.Rand) time.Durati
 // hammer an IdP that said no; soon enough to recover by itself when the
 // cause passes.
 func slowBackoff(failures int, retryAfter time.Duration, rnd *rand.Rand) time.Duration {
-	d := firstSlowRetry
-	for i := 1; i < failures && d < maxSlowRetry; i++ {
+	return doubling(firstSlowRetry, maxSlowRetry, failures, retryAfter, rnd)
+}
+
+// doubling is first doubled per failure after the first, capped at most,
+// with ±20% jitter (rnd nil: none), and never shorter than retryAfter.
+func doubling(first, most time.Duration, failures int, retryAfter time.Duration, rnd *rand.Rand) time.Duration {
+	d := first
+	for i := 1; i < failures && d < most; i++ {
 		d *= 2
 	}
-	d = min(d, maxSlowRetry)
+	d = min(d, most)
 	if rnd != nil {
 		spread := int64(d / 5)
 		d += time.Duration(rnd.Int64N(2*spread+1) - spread)
