@@ -5,32 +5,17 @@ package e2e
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ssokeeper/ssokeeper/internal/agent"
 	"github.com/ssokeeper/ssokeeper/internal/cli"
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/notify"
 	"github.com/ssokeeper/ssokeeper/notify/notifytest"
 	"github.com/ssokeeper/ssokeeper/session/clock"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
-
-// concurrently runs f n times at once and returns the results.
-func concurrently(n int, f func() result) []result {
-	out := make([]result, n)
-	var wg sync.WaitGroup
-	for i := range out {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = f()
-		}()
-	}
-	wg.Wait()
-	return out
-}
 
 // tokenFails checks that every `token` call failed as a tool expects:
 // exit 1, nothing on stdout, one line on stderr that names the session,
@@ -81,7 +66,7 @@ func TestIncidentNotifiesOnce(t *testing.T) {
 	// is served; asking for two hours makes every call need a refresh.
 	r.idp.RevokeAll()
 	token := func() result { return runCLI("token", "work", "--min-valid", "2h") }
-	first := concurrently(20, token)
+	first := testkit.Concurrently(20, token)
 	st := status(t, "work")
 	if st.State != health.NeedsLogin {
 		t.Fatalf("after the token calls the session is %s/%s, want needs_login", st.State, st.Reason)
@@ -100,7 +85,7 @@ func TestIncidentNotifiesOnce(t *testing.T) {
 
 	// More failures of the same incident: token calls, a forced refresh
 	// (which finds no refresh token left).
-	tokenFails(t, concurrently(20, token), info)
+	tokenFails(t, testkit.Concurrently(20, token), info)
 	if res := runCLI("refresh", "work"); res.code != 1 {
 		t.Errorf("refresh: %s", res)
 	}

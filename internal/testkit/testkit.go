@@ -143,3 +143,18 @@ func SessionTOML(name, issuer, clientID string) string {
 	return fmt.Sprintf("[[session]]\nname = %q\nprovider = \"oidc\"\nissuer = %q\nclient_id = %q\nscopes = [\"openid\", \"offline_access\"]\n",
 		name, issuer, clientID)
 }
+
+// Concurrently runs f n times at once and returns the results in order.
+func Concurrently[T any](n int, f func() T) []T {
+	out := make([]T, n)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = f()
+		}()
+	}
+	wg.Wait()
+	return out
+}

@@ -1,56 +1,14 @@
 package api
 
-import (
-	"fmt"
-	"net"
-	"os"
-	"syscall"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-func peerUID(c net.Conn) (int, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return -1, fmt.Errorf("not a unix socket")
-	}
-	raw, err := uc.SyscallConn()
+func peerCredUID(fd int) (uint32, error) {
+	cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
 	if err != nil {
-		return -1, err
+		return 0, err
 	}
-	var cred *unix.Xucred
-	var cerr error
-	err = raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
-	})
-	if err != nil {
-		return -1, err
-	}
-	if cerr != nil {
-		return -1, cerr
-	}
-	return int(cred.Uid), nil
+	return cred.Uid, nil
 }
 
-func myUID() int { return os.Getuid() }
-
-// pendingBytes is how many bytes wait unread on c: a caller that sent its
-// request is not idle, even if the server has not read it yet.
-func pendingBytes(c net.Conn) int {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return 0
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	n := 0
-	raw.Control(func(fd uintptr) { //nolint:errcheck
-		n, _ = unix.IoctlGetInt(int(fd), fionread)
-	})
-	return n
-}
-
-// fionread is FIONREAD of <sys/filio.h>, _IOR('f', 127, int).
-const fionread = 0x4004667f
+// unreadBytesIoctl is FIONREAD of <sys/filio.h>, _IOR('f', 127, int).
+const unreadBytesIoctl = 0x4004667f

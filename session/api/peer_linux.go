@@ -1,54 +1,14 @@
 package api
 
-import (
-	"fmt"
-	"net"
-	"os"
-	"syscall"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// peerUID returns the user ID of the process at the other end of c.
-func peerUID(c net.Conn) (int, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return -1, fmt.Errorf("not a unix socket")
-	}
-	raw, err := uc.SyscallConn()
+func peerCredUID(fd int) (uint32, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
-		return -1, err
+		return 0, err
 	}
-	var cred *unix.Ucred
-	var cerr error
-	err = raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	})
-	if err != nil {
-		return -1, err
-	}
-	if cerr != nil {
-		return -1, cerr
-	}
-	return int(cred.Uid), nil
+	return cred.Uid, nil
 }
 
-func myUID() int { return os.Getuid() }
-
-// pendingBytes is how many bytes wait unread on c: a caller that sent its
-// request is not idle, even if the server has not read it yet.
-func pendingBytes(c net.Conn) int {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return 0
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	n := 0
-	raw.Control(func(fd uintptr) { //nolint:errcheck
-		n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ)
-	})
-	return n
-}
+// unreadBytesIoctl asks how many bytes wait unread on a socket.
+const unreadBytesIoctl = unix.SIOCINQ

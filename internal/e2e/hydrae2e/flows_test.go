@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssokeeper/ssokeeper/internal/testkit"
 	"github.com/ssokeeper/ssokeeper/session/health"
 )
 
@@ -109,7 +110,7 @@ func TestConcurrentTokenCallsWithAgent(t *testing.T) {
 		t.Fatalf("the agent refreshed %d times before the calls, want none yet (more than 30 s since the sign-in?)", n)
 	}
 
-	results := concurrently(100, func() result { return runCLI("token", r.name) })
+	results := testkit.Concurrently(100, func() result { return runCLI("token", r.name) })
 	checkTokens(t, r, results)
 	if n, failures := r.hydra.proxy.counts(); n != 1 || len(failures) > 0 {
 		t.Errorf("Hydra granted %d refreshes and refused %q, want exactly one refresh", n, failures)

@@ -214,21 +214,6 @@ func status(t *testing.T, run func(args ...string) result, name string) session.
 	return st
 }
 
-// concurrently runs f n times at once and returns the results.
-func concurrently(n int, f func() result) []result {
-	out := make([]result, n)
-	var wg sync.WaitGroup
-	for i := range out {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = f()
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
 // awaitExpiry waits until exp, when an access token expires by the clock
 // ssokeeper reads, has passed. A token that lives longer than a test's
 // short lifespan means Hydra's expires_in was not what the test set up.

@@ -75,7 +75,7 @@ func TestConcurrentTokenCallsWithoutAgent(t *testing.T) {
 	r.signIn(run)
 	awaitExpiry(t, r.keyringAccess().Expiry)
 
-	results := concurrently(100, func() result { return run("token", r.name) })
+	results := testkit.Concurrently(100, func() result { return run("token", r.name) })
 	checkTokens(t, r, results)
 	n, failures := r.hydra.proxy.counts()
 	t.Logf("Hydra granted %d refreshes for 100 token calls", n)
